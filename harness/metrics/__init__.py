@@ -1,0 +1,1 @@
+"""Metrics shared by tasks: text, classification, calls and statistics."""

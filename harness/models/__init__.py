@@ -1,0 +1,1 @@
+"""Model backends. Each turns Requests into Responses; see ``base.ModelBackend``."""

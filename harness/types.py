@@ -1,0 +1,170 @@
+"""Typed, frozen records that flow through the harness: Example → Request → Response → SampleResult.
+
+This module imports nothing heavy (no torch, transformers or SDKs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no whitespace: the form every hash in the harness is taken of."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def content_hash(value: Any, length: int = 16) -> str:
+    """A short, stable hex digest of a JSON-serialisable value."""
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class Example:
+    """One evaluation item of a task.
+
+    ``inputs`` holds the task-specific input fields (text, schema, messages, tools...),
+    ``target`` the expected answer in the task's own form.
+    """
+
+    id: str
+    split: str
+    inputs: dict[str, Any]
+    target: Any
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call, as a model produced it or a task expects it."""
+
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat turn."""
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str
+
+
+@dataclass(frozen=True)
+class ModelCaps:
+    """What a model backend can do, so one task can render for prompt mode and native mode."""
+
+    chat_template: bool = False
+    native_tools: bool = False
+    structured_output: bool = False
+    constrained_decoding: bool = False
+    label_scores: bool = False
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a task asks of a model. Its hash, with the model fingerprint, is the cache key."""
+
+    messages: tuple[Message, ...]
+    max_tokens: int = 256
+    tools: tuple[dict[str, Any], ...] | None = None
+    response_schema: dict[str, Any] | None = None
+    constrained: bool = False
+    stop: tuple[str, ...] = ()
+    temperature: float = 0.0
+    seed: int | None = None
+    # Which example asked: only replay backends read it; it is not part of the hash.
+    example_id: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form (for hashing, caching and export), without the example id."""
+        data = asdict(self)
+        data.pop("example_id")
+        return data
+
+    @property
+    def hash(self) -> str:
+        """Stable content hash of everything that can change the answer."""
+        return content_hash(self.to_dict())
+
+    @property
+    def prompt_text(self) -> str:
+        """The messages as plain text, for models without a chat template."""
+        return "\n\n".join(m.content for m in self.messages)
+
+
+@dataclass(frozen=True)
+class Response:
+    """What a model answered. One failed sample sets ``error`` instead of raising."""
+
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    latency_ms: float | None = None
+    cost_usd: float | None = None
+    error: str | None = None
+    # backend-specific facts worth keeping with the sample, e.g. {"constrained_fallback": True}
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A task's verdict on one response: metric values plus the parsed output and extra facts."""
+
+    scores: dict[str, float]
+    parsed: Any = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """One row of the ``samples`` table."""
+
+    example: Example
+    request_hash: str
+    response: Response
+    scored: Scored
+
+
+class RunConfig(BaseModel):
+    """Everything ``harness run`` takes; a notebook builds the same object and calls ``run_eval``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task: str
+    model: str
+    data: str | None = None
+    splits: tuple[str, ...] | None = None
+    limit: int | None = Field(default=None, ge=1)
+    db: str = "results/harness.duckdb"
+    label: str | None = None
+    constrained: bool = False
+    mode: Literal["prompt", "native"] = "prompt"
+    batch_size: int = Field(default=8, ge=1)
+    model_args: dict[str, str] = Field(default_factory=dict)
+    fresh: bool = False
+    seed: int = 0
+    shots: int = Field(default=0, ge=0)
+    task_dir: str | None = None
+
+    def resume_key(self, task_version: str, data_hash: str, fingerprint: dict[str, Any]) -> str:
+        """Identity of a run for resuming: same task version, data, model and configuration."""
+        return content_hash(
+            {
+                "task": self.task,
+                "task_version": task_version,
+                "data_hash": data_hash,
+                "fingerprint": fingerprint,
+                "splits": self.splits,
+                "limit": self.limit,
+                "mode": self.mode,
+                "seed": self.seed,
+                "shots": self.shots,
+                "label": self.label,
+            }
+        )
