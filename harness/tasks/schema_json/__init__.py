@@ -1,0 +1,1 @@
+"""The built-in schema_json task: text → JSON conforming to a JSON Schema (see README.md)."""
