@@ -78,8 +78,16 @@ def run(
     db: DbOption = DEFAULT_DB,
     label: Annotated[str | None, typer.Option(help="Display name (default: derived from --model).")] = None,
     constrained: Annotated[bool, typer.Option(help="Grammar-constrained decoding on local models.")] = False,
-    mode: Annotated[Mode, typer.Option(help="prompt: tools/schema in the prompt; native: backend features.")] = Mode.prompt,
+    mode: Annotated[
+        Mode, typer.Option(help="prompt: tools/schema in the prompt; native: backend features.")
+    ] = Mode.prompt,
     batch_size: Annotated[int, typer.Option(min=1, help="Requests per generate call for local models.")] = 8,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="API requests in flight (default 16); local models keep their own.")
+    ] = None,
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Reuse cached API/model responses (next to --db).")
+    ] = True,
     model_arg: Annotated[
         list[str] | None, typer.Option(help="Backend option KEY=VALUE (repeatable), e.g. dtype=bfloat16.")
     ] = None,
@@ -106,6 +114,8 @@ def run(
             constrained=constrained,
             mode=mode.value,
             batch_size=batch_size,
+            concurrency=concurrency,
+            cache=cache,
             model_args=parse_model_args(model_arg or []),
             fresh=fresh,
             seed=seed,
@@ -162,9 +172,11 @@ def _print_summary(summary: RunSummary) -> None:
             table.add_row(f"{name}{star}", f"{m.value:.4f}", ci, str(m.n))
         out.print(table)
     reused = f", {summary.reused} reused from an earlier attempt" if summary.reused else ""
+    cost = f", ${summary.cost_usd:.4f}" if summary.cost_usd is not None else ""
+    tokens = f", {summary.tokens_in} tokens in / {summary.tokens_out} out" if summary.tokens_in is not None else ""
     out.print(
         f"run [bold]{summary.run_id}[/] {summary.status}: {summary.n_samples} samples, "
-        f"{summary.n_errors} errors, {summary.wall_s:.1f}s{reused}  (* primary metric)"
+        f"{summary.n_errors} errors, {summary.wall_s:.1f}s{cost}{tokens}{reused}  (* primary metric)"
     )
 
 
@@ -212,7 +224,7 @@ def _list_runs(db: str) -> None:
 
     if not Path(db).exists():
         fail(f"{db}: no results store here: run `harness run` first or pass --db")
-    table = Table("task", "label", "status", "samples", "errors", "wall s", "started")
+    table = Table("task", "label", "status", "samples", "errors", "wall s", "cost $", "started")
     table.add_column("run", no_wrap=True)
     for run in Store(db, read_only=True).list_runs():
         table.add_row(
@@ -222,6 +234,7 @@ def _list_runs(db: str) -> None:
             str(run.n_samples or ""),
             str(run.n_errors or 0),
             f"{run.wall_s:.1f}" if run.wall_s else "",
+            f"{run.cost_usd:.4f}" if run.cost_usd is not None else "",
             run.started_at.strftime("%Y-%m-%d %H:%M"),
             run.run_id,
         )
@@ -231,14 +244,129 @@ def _list_runs(db: str) -> None:
 @app.command()
 def export(
     run: Annotated[str, typer.Option("--run", help="Run id, or a label (its latest complete run).")],
-    out_path: Annotated[Path, typer.Option("--out", help="JSONL file to write, one sample per line.")],
+    out_path: Annotated[Path | None, typer.Option("--out", help="JSONL file to write, one sample per line.")] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="Write a compact baseline file for `harness gate` instead (commit it).")
+    ] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Write every sample of a run as JSON lines."""
-    from harness.export import export_samples
+    """Write every sample of a run as JSON lines, or a compact baseline file with --baseline."""
+    from harness.export import export_samples, write_baseline
 
-    count = export_samples(db, run, out_path)
-    out.print(f"wrote {count} samples to {out_path}")
+    if (out_path is None) == (baseline is None):
+        fail("export: pass exactly one of --out FILE (every sample) or --baseline FILE (scores, for harness gate)")
+    if baseline is not None:
+        count = write_baseline(db, run, baseline)
+        out.print(f"wrote a baseline of {count} samples to {baseline}")
+    elif out_path is not None:
+        count = export_samples(db, run, out_path)
+        out.print(f"wrote {count} samples to {out_path}")
+
+
+@app.command()
+def gate(
+    baseline: Annotated[str, typer.Option(help="Run id, label (its latest complete run) or baseline file.")],
+    candidate: Annotated[str, typer.Option(help="Run id, label (its latest complete run) or baseline file.")],
+    task: Annotated[str | None, typer.Option(help="Only this task (a label then means its latest run of it).")] = None,
+    split: Annotated[str | None, typer.Option(help="Comma-separated splits (default: every split both share).")] = None,
+    metric: Annotated[str | None, typer.Option(help="Comma-separated metrics (default: each split's primary).")] = None,
+    max_drop: Annotated[float, typer.Option(min=0.0, help="Largest drop tolerated, absolute (0.01 = 1 point).")] = 0.01,
+    alpha: Annotated[float, typer.Option(min=0.0, max=1.0, help="Significance level of the paired tests.")] = 0.05,
+    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here (one test case per comparison).")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Write the Markdown report (a PR comment) here.")] = None,
+    db: DbOption = DEFAULT_DB,
+    store: Annotated[bool, typer.Option(help="Store the result in --db for the leaderboard's history.")] = True,
+    seed: Annotated[int, typer.Option(help="Seed of the paired bootstrap.")] = 0,
+    task_dir: Annotated[Path | None, typer.Option(help="Folder of extra tasks (to find primary metrics).")] = None,
+) -> None:
+    """Gate a candidate against a baseline: exit 1 on a significant regression, 2 if not comparable."""
+    from pydantic import ValidationError
+
+    from harness.gate import GateOptions, render_table, run_gate, save_gate, to_junit, to_markdown
+
+    def listed(value: str | None) -> tuple[str, ...] | None:
+        return tuple(v.strip() for v in value.split(",") if v.strip()) or None if value else None
+
+    try:
+        options = GateOptions(task=task, splits=listed(split), metrics=listed(metric), max_drop=max_drop, alpha=alpha,
+                              seed=seed, task_dir=str(task_dir) if task_dir else None)  # fmt: skip
+    except ValidationError as exc:
+        fail(f"invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+    report = run_gate(baseline, candidate, db, options)
+    out.print(render_table(report))
+    for note in report.notes:
+        out.print(f"note: {escape(note)}")
+    for path, text in ((junit, to_junit(report)), (markdown, to_markdown(report))):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if store:
+        save_gate(report, db)
+    out.print(escape(report.summary()))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command("fake-server")
+def fake_server(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    task: Annotated[str | None, typer.Option(help="Answer with this task's targets (an oracle).")] = None,
+    data: Annotated[Path | None, typer.Option(help="The task's examples from this file instead.")] = None,
+    task_dir: Annotated[Path | None, typer.Option(help="Folder of extra tasks.")] = None,
+    replay: Annotated[
+        Path | None, typer.Option(help="Answer from a replay file: {prompt, output} lines, or {id, output} + --task.")
+    ] = None,
+    text: Annotated[str | None, typer.Option(help="Fixed answer (or the answer to prompts the script lacks).")] = None,
+    latency_ms: Annotated[float, typer.Option(min=0, help="Latency per answer.")] = 0.0,
+    jitter_ms: Annotated[float, typer.Option(min=0, help="Latency varies by ± this much.")] = 0.0,
+    rate_429: Annotated[float, typer.Option(min=0, max=1, help="Share of requests answered 429.")] = 0.0,
+    retry_after: Annotated[float, typer.Option(min=0, help="Retry-After seconds sent with a 429.")] = 1.0,
+    rate_500: Annotated[float, typer.Option(min=0, max=1, help="Share of requests answered 500.")] = 0.0,
+    rate_timeout: Annotated[float, typer.Option(min=0, max=1, help="Share of requests never answered.")] = 0.0,
+    rate_malformed: Annotated[float, typer.Option(min=0, max=1, help="Share of tool calls with broken JSON.")] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed of the fault draws.")] = 0,
+) -> None:
+    """Serve a fake OpenAI (/v1/chat/completions) and Anthropic (/v1/messages) API for dry runs without keys."""
+    from harness.fake_server import FakeServer, Faults, main_loop, script_from_options
+
+    script = script_from_options(
+        text, task, str(replay) if replay else None, str(data) if data else None, str(task_dir) if task_dir else None
+    )
+    faults = Faults(
+        latency_ms=latency_ms,
+        jitter_ms=jitter_ms,
+        rate_429=rate_429,
+        retry_after_s=retry_after,
+        rate_500=rate_500,
+        rate_timeout=rate_timeout,
+        rate_malformed=rate_malformed,
+        seed=seed,
+    )
+
+    def announce(server: FakeServer) -> None:
+        console.print(
+            f"fake API on {server.url}: --model openai:NAME --model-arg base_url={server.openai_url} "
+            f"| --model anthropic:NAME --model-arg base_url={server.anthropic_url} (any key; Ctrl-C stops)",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    try:
+        main_loop(FakeServer(script, faults, host=host, port=port), announce)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose another --port")
+
+
+@app.command()
+def leaderboard(
+    db: DbOption = DEFAULT_DB,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve the web page on.")] = 8501,
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 shares it on the network).")] = "127.0.0.1",
+) -> None:
+    """Serve the leaderboard web page (Streamlit) on the results store, read-only; Ctrl-C stops."""
+    from harness.leaderboard.serve import serve
+
+    serve(db, port=port, host=host)  # Streamlit prints the URL
 
 
 def main() -> None:

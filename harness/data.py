@@ -34,7 +34,9 @@ def read_records(path: str | Path) -> Iterator[tuple[str, Record]]:
     elif suffix in (".csv", ".tsv", ".parquet"):
         yield from _read_with_datasets(path, suffix)
     else:
-        raise BadInput(f"{path}: unknown data format '{suffix}': use .jsonl, .json, .csv, .parquet or a saved dataset folder")
+        raise BadInput(
+            f"{path}: unknown data format '{suffix}': use .jsonl, .json, .csv, .parquet or a saved dataset folder"
+        )
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[str, Record]]:
@@ -45,7 +47,9 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, Record]]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise BadInput(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno}): fix or remove the line") from None
+                raise BadInput(
+                    f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno}): fix or remove the line"
+                ) from None
             if not isinstance(record, dict):
                 raise BadInput(f"{path}:{number}: expected a JSON object per line, got {type(record).__name__}")
             yield f"{path}:{number}", record
@@ -90,7 +94,9 @@ def _read_with_datasets(path: Path, suffix: str) -> Iterator[tuple[str, Record]]
     try:
         dataset = datasets.load_dataset(builder, data_files=str(path), split="train", **kwargs)
     except Exception as exc:  # datasets raises many types for a malformed file
-        raise BadInput(f"{path}: cannot read as {builder} ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})") from None
+        raise BadInput(
+            f"{path}: cannot read as {builder} ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})"
+        ) from None
     # CSV row N is line N+1 of the file (after the header)
     for index, record in enumerate(dataset):
         where = f"{path}:{index + 2}" if builder == "csv" else f"{path}:row {index}"

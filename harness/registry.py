@@ -8,7 +8,7 @@ with a ``TASK`` attribute: a Task subclass or instance).
 from __future__ import annotations
 
 import importlib.util
-from functools import lru_cache
+from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from harness.errors import BadInput, UnknownName
 from harness.tasks.base import Task
 
 
-@lru_cache(maxsize=None)
+@cache
 def _group(group: str) -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=group)}
 

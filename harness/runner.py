@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import subprocess
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 from harness import __version__
 from harness.errors import BadInput, HarnessError
 from harness.models.base import ModelBackend
+from harness.models.middleware import Middleware, default_cache_dir, wrap
 from harness.models.replay import ReplayBackend
 from harness.models.resolve import LoadOptions, default_label, resolve_model
 from harness.registry import get_task
@@ -25,6 +28,11 @@ from harness.types import Example, Request, Response, RunConfig, SampleResult, c
 Progress = Callable[[str, str, int], None]
 
 ORACLE_SPEC = "oracle"
+# How long finished samples may wait for more to share their write, and how often the wait looks.
+WRITE_WAIT_S = 0.5
+WRITE_POLL_S = 0.02
+# A pause between two writes that follow each other at once, for other processes to take the file.
+LOCK_GAP_S = 0.03
 
 
 @dataclass
@@ -44,6 +52,9 @@ class RunSummary:
     primary: dict[str, str] = field(default_factory=dict)
     reused: int = 0
     resumed_from: str | None = None
+    cost_usd: float | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--output-json`` document."""
@@ -113,15 +124,24 @@ def few_shot_examples(task: Task, k: int, seed: int) -> tuple[Example, ...]:
     return tuple(random.Random(seed).sample(pool, k))
 
 
-def build_model(config: RunConfig, task: Task, selected: dict[str, list[Example]]) -> ModelBackend:
-    """The backend for ``config.model``; ``oracle`` replays the task's own targets (scores 1.0)."""
+def build_model(config: RunConfig, task: Task, selected: dict[str, list[Example]]) -> Middleware:
+    """The backend for ``config.model`` inside the one wrapper (cache, retries, limits, timing, cost).
+
+    ``oracle`` replays the task's own targets (scores 1.0).
+    """
+    backend: ModelBackend
     if config.model == ORACLE_SPEC:
         if config.model_args:
             raise BadInput("--model-arg: the oracle takes no options")
         outputs = {e.id: Response(text=task.target_text(e)) for examples in selected.values() for e in examples}
-        return ReplayBackend(outputs, name=f"oracle:{task.name}", batch_size=config.batch_size)
-    opts = LoadOptions(batch_size=config.batch_size, constrained=config.constrained, seed=config.seed, mode=config.mode)
-    return resolve_model(config.model, config.model_args, opts)
+        backend = ReplayBackend(outputs, name=f"oracle:{task.name}", batch_size=config.batch_size)
+    else:
+        opts = LoadOptions(
+            batch_size=config.batch_size, constrained=config.constrained, seed=config.seed, mode=config.mode
+        )
+        backend = resolve_model(config.model, config.model_args, opts)
+    cache_dir = default_cache_dir(config.db) if config.cache else None
+    return wrap(backend, concurrency=config.concurrency, cache_dir=cache_dir)
 
 
 def _git_sha() -> str | None:
@@ -170,7 +190,8 @@ def _run_with_model(
             pending = [e for e in examples if (split, e.id) not in done]
             progress("start", split, len(examples))
             progress("advance", split, len(examples) - len(pending))
-            asyncio.run(_evaluate(pending, task, model, opts, store, run_id, lambda n, s=split: progress("advance", s, n)))
+            advance = functools.partial(progress, "advance", split)
+            asyncio.run(_evaluate(pending, task, model, opts, store, run_id, advance))
             progress("end", split, 0)
     except BaseException:
         store.add_wall_time(run_id, time.perf_counter() - started)
@@ -193,6 +214,9 @@ def _run_with_model(
         primary={split: task.primary_metric_for(split) for split in metrics},
         reused=reused,
         resumed_from=resumed_from,
+        cost_usd=run.cost_usd,
+        tokens_in=run.tokens_in,
+        tokens_out=run.tokens_out,
     )
 
 
@@ -242,38 +266,76 @@ async def _evaluate(
     run_id: str,
     advance: Callable[[int], None],
 ) -> None:
-    """Generate for every pending example, scoring and storing each batch as it completes."""
-    batches = [list(examples[i : i + model.batch_size]) for i in range(0, len(examples), model.batch_size)]
-    queue: asyncio.Queue[list[Example]] = asyncio.Queue()
-    for batch in batches:
-        queue.put_nowait(batch)
-    done: asyncio.Queue[list[SampleResult]] = asyncio.Queue()
+    """Generate for every pending example, scoring and storing batches as they complete.
+
+    One write (one transaction) takes up to ``model.concurrency`` finished batches: it starts when
+    that many are ready, or ``WRITE_WAIT_S`` after the first of them, or when nothing else is left.
+    A transaction has a fixed cost (~15 ms of CPU), so many small API calls must not mean as many
+    transactions; a kill still loses at most one write's worth of samples.
+    """
+    pending = deque(examples[i : i + model.batch_size] for i in range(0, len(examples), model.batch_size))
+    total = len(pending)
+    done: asyncio.Queue[list[SampleResult] | Exception] = asyncio.Queue()
 
     async def worker() -> None:
-        while not queue.empty():
-            batch = queue.get_nowait()
-            done.put_nowait(await _generate_batch(batch, task, model, opts))
+        try:
+            while pending:
+                batch = pending.popleft()
+                done.put_nowait(await _generate_batch(batch, task, model, opts))
+        except Exception as exc:  # a run-ending error (HarnessError) must reach the caller, not hang it
+            done.put_nowait(exc)
 
-    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(model.concurrency, len(batches))))]
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(model.concurrency, total)))]
     try:
-        for _ in batches:
-            results = await done.get()
-            # Writing happens here, in the loop thread, while workers keep the model busy.
-            await asyncio.to_thread(store.write_samples, run_id, results)
-            advance(len(results))
+        received = 0
+        while received < total:
+            ready = await _next_write(done, min(model.concurrency, total - received))
+            received += len(ready)
+            results = [r for item in ready if not isinstance(item, Exception) for r in item]
+            if results:
+                # In a worker thread, so the loop keeps the model busy meanwhile.
+                await asyncio.to_thread(store.write_samples, run_id, results)
+                advance(len(results))
+                if not done.empty():
+                    # Back-to-back writes would hold the file's lock almost without a break.
+                    await asyncio.sleep(LOCK_GAP_S)
+            failure = next((item for item in ready if isinstance(item, Exception)), None)
+            if failure is not None:
+                raise failure
     finally:
         for w in workers:
             w.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        aclose = getattr(model, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+async def _next_write(
+    done: asyncio.Queue[list[SampleResult] | Exception], wanted: int
+) -> list[list[SampleResult] | Exception]:
+    """Finished batches for one write: ``wanted`` of them, or fewer once ``WRITE_WAIT_S`` has passed."""
+    ready = [await done.get()]
+    deadline = time.monotonic() + WRITE_WAIT_S
+    while True:
+        while len(ready) < wanted and not done.empty():
+            ready.append(done.get_nowait())
+        if len(ready) >= wanted or time.monotonic() >= deadline or any(isinstance(i, Exception) for i in ready):
+            return ready
+        await asyncio.sleep(WRITE_POLL_S)
 
 
 async def _generate_batch(
     batch: Sequence[Example], task: Task, model: ModelBackend, opts: RenderOptions
 ) -> list[SampleResult]:
     requests: list[Request] = [task.render(example, opts) for example in batch]
+    hashes = [request.hash for request in requests]  # once: the wrapper's cache keys and the stored hash
     started = time.perf_counter()
     try:
-        responses = await model.generate(requests)
+        if isinstance(model, Middleware):
+            responses = await model.generate(requests, keys=hashes)
+        else:
+            responses = await model.generate(requests)
     except HarnessError:
         raise
     except Exception as exc:  # one failed batch is data for each of its samples, not a crash
@@ -284,10 +346,10 @@ async def _generate_batch(
         )
     elapsed_ms = (time.perf_counter() - started) * 1000
     results = []
-    for example, request, response in zip(batch, requests, responses):
+    for example, request_hash, response in zip(batch, hashes, responses, strict=True):
         if response.latency_ms is None:
             response = _with_latency(response, elapsed_ms)
-        results.append(SampleResult(example, request.hash, response, task.score(example, response)))
+        results.append(SampleResult(example, request_hash, response, task.score(example, response)))
     return results
 
 

@@ -1,14 +1,18 @@
-"""The results store: one DuckDB file with ``runs``, ``samples`` and ``metrics``.
+"""The results store: one DuckDB file with ``runs``, ``samples``, ``metrics`` and ``gates``.
 
 Append-only: rows of a run are only ever added, and a run becomes visible to the leaderboard and
-the gate when its status is ``complete``. Several processes may share one file: every write opens
-a short-lived connection inside one transaction and retries while another process holds the lock.
+the gate when its status is ``complete``. Several processes may share one file: every operation
+holds the file only for its own duration (one transaction per write) and retries while another
+process holds the lock.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import random
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,7 +27,8 @@ from harness.errors import StoreError
 from harness.tasks.base import MetricValue
 from harness.types import Example, Response, SampleResult, Scored, canonical_json
 
-SCHEMA_VERSION = 1
+# 1: runs, samples, metrics. 2: + gates (added in place; a version-1 file is upgraded on open).
+SCHEMA_VERSION = 2
 LOCK_TIMEOUT_S = 60.0
 
 _TABLES = """
@@ -85,11 +90,70 @@ CREATE TABLE IF NOT EXISTS metrics (
     n INTEGER,
     PRIMARY KEY (run_id, split, metric)
 );
+CREATE TABLE IF NOT EXISTS gates (
+    gate_id VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    baseline VARCHAR NOT NULL,
+    candidate VARCHAR NOT NULL,
+    baseline_run VARCHAR,
+    candidate_run VARCHAR,
+    task VARCHAR NOT NULL,
+    split VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    test VARCHAR NOT NULL,
+    n INTEGER NOT NULL,
+    baseline_value DOUBLE,
+    candidate_value DOUBLE,
+    diff DOUBLE,
+    ci_low DOUBLE,
+    ci_high DOUBLE,
+    p_value DOUBLE,
+    verdict VARCHAR NOT NULL,
+    max_drop DOUBLE,
+    alpha DOUBLE,
+    gate_verdict VARCHAR NOT NULL,
+    PRIMARY KEY (gate_id, task, split, metric)
+);
 """
+
+GATE_COLUMNS = (
+    "gate_id",
+    "created_at",
+    "baseline",
+    "candidate",
+    "baseline_run",
+    "candidate_run",
+    "task",
+    "split",
+    "metric",
+    "test",
+    "n",
+    "baseline_value",
+    "candidate_value",
+    "diff",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "verdict",
+    "max_drop",
+    "alpha",
+    "gate_verdict",
+)
 
 _SAMPLE_COLUMNS = (
     "run_id, example_id, split, tags, input, target, request_hash, output, parsed, scores, details, "
     "error, latency_ms, tokens_in, tokens_out, cost_usd, meta, created_at"
+)
+# One statement for a whole batch: each column goes in as one list parameter and is unnested, so
+# DuckDB binds 17 lists instead of 18 values per row (executemany runs the insert once per row).
+_SAMPLE_LIST_TYPES = (
+    "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR[]", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR",
+    "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "INTEGER", "INTEGER", "DOUBLE", "VARCHAR",
+)  # fmt: skip
+_INSERT_SAMPLES = (
+    f"INSERT INTO samples ({_SAMPLE_COLUMNS}) SELECT "
+    + ", ".join(f"unnest(?::{t}[])" for t in _SAMPLE_LIST_TYPES)
+    + ", ?::TIMESTAMP"
 )
 
 
@@ -110,6 +174,9 @@ class RunRecord:
     started_at: datetime
     config: dict[str, Any]
     model_fingerprint: dict[str, Any]
+    cost_usd: float | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
 
 
 def _now() -> datetime:
@@ -142,17 +209,19 @@ class Store:
         delay = 0.02
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=self.read_only)
+                con = _ENGINE.open(self.path, self.read_only)
                 break
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise StoreError(f"{self.path}: cannot open the results store ({str(exc).splitlines()[0]})") from None
+                    raise StoreError(
+                        f"{self.path}: cannot open the results store ({str(exc).splitlines()[0]})"
+                    ) from None
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 1.0)
         try:
             yield con
         finally:
-            con.close()
+            _ENGINE.close(self.path, con)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -173,8 +242,12 @@ class Store:
             con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         elif int(row[0]) > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path}: store schema version {row[0]} is newer than this harness ({SCHEMA_VERSION}): upgrade harness"
+                f"{self.path}: store schema version {row[0]} is newer than this harness ({SCHEMA_VERSION}): "
+                "upgrade harness"
             )
+        elif int(row[0]) < SCHEMA_VERSION:
+            # Every migration so far only adds tables, which _TABLES just created if missing.
+            con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
     # ---- runs ------------------------------------------------------------------------
     def create_run(self, run_id: str, resume_key: str, fields: dict[str, Any]) -> None:
@@ -284,6 +357,15 @@ class Store:
             raise StoreError(f"no run or complete run labelled '{ref}' in {self.path}: see `harness list runs`")
         return rows[0]
 
+    def latest_complete_runs(self, label: str, task: str | None = None) -> list[RunRecord]:
+        """The latest complete run of each task carrying ``label`` (one task when ``task`` is given)."""
+        where = "WHERE label = ? AND status = 'complete'" + (" AND task = ?" if task else "")
+        runs = self._runs(where + " ORDER BY started_at DESC", [label, task] if task else [label])
+        latest: dict[str, RunRecord] = {}
+        for run in runs:
+            latest.setdefault(run.task, run)
+        return sorted(latest.values(), key=lambda r: r.task)
+
     def list_runs(self, limit: int = 50) -> list[RunRecord]:
         """The latest runs, newest first."""
         return self._runs("ORDER BY started_at DESC LIMIT ?", [limit])
@@ -292,11 +374,13 @@ class Store:
         with self.connect() as con:
             rows = con.execute(
                 f"""SELECT run_id, task, task_version, data_hash, label, model_spec, status, n_samples,
-                    n_errors, wall_s, started_at, config, model_fingerprint FROM runs {where}""",
+                    n_errors, wall_s, started_at, config, model_fingerprint, cost_usd, tokens_in, tokens_out
+                    FROM runs {where}""",
                 params,
             ).fetchall()
         return [
-            RunRecord(*row[:11], config=json.loads(row[11]), model_fingerprint=json.loads(row[12])) for row in rows
+            RunRecord(*row[:11], json.loads(row[11]), json.loads(row[12]), row[13], row[14], row[15])  # type: ignore[call-arg]
+            for row in rows
         ]
 
     # ---- samples and metrics ---------------------------------------------------------
@@ -304,10 +388,9 @@ class Store:
         """Append one batch of scored samples in one transaction."""
         if not results:
             return
-        created = _now()
-        rows = [_sample_row(run_id, r, created) for r in results]
+        columns = [list(column) for column in zip(*(_sample_row(run_id, r) for r in results), strict=True)]
         with self.transaction() as con:
-            con.executemany(f"INSERT INTO samples ({_SAMPLE_COLUMNS}) VALUES ({', '.join('?' * 18)})", rows)
+            con.execute(_INSERT_SAMPLES, [*columns, _now()])
 
     def iter_samples(self, run_id: str) -> Iterator[dict[str, Any]]:
         """Every sample of a run as a dict, ordered by split and example id."""
@@ -318,17 +401,29 @@ class Store:
             names = [d[0] for d in cursor.description]
             while batch := cursor.fetchmany(1000):
                 for row in batch:
-                    record = dict(zip(names, row))
+                    record = dict(zip(names, row, strict=True))
                     for key in ("input", "target", "parsed", "scores", "details", "meta"):
                         if record[key] is not None:
                             record[key] = json.loads(record[key])
                     yield record
 
+    def sample_scores(self, run_id: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """``(split, example_id, scores)`` of every sample of a run, ordered by split and id."""
+        with self.connect() as con:
+            cursor = con.execute(
+                "SELECT split, example_id, scores FROM samples WHERE run_id = ? ORDER BY split, example_id", [run_id]
+            )
+            while batch := cursor.fetchmany(10_000):
+                for split, example_id, scores in batch:
+                    yield split, example_id, json.loads(scores) if scores else {}
+
     def sample_results(self, run_id: str) -> dict[str, list[SampleResult]]:
         """A run's samples rebuilt as SampleResults, grouped by split (for aggregation)."""
         grouped: dict[str, list[SampleResult]] = {}
         for row in self.iter_samples(run_id):
-            example = Example(row["example_id"], row["split"], row["input"] or {}, row["target"], tuple(row["tags"] or ()))
+            example = Example(
+                row["example_id"], row["split"], row["input"] or {}, row["target"], tuple(row["tags"] or ())
+            )
             response = Response(text=row["output"] or "", error=row["error"], latency_ms=row["latency_ms"])
             scored = Scored(scores=row["scores"] or {}, parsed=row["parsed"], details=row["details"] or {})
             grouped.setdefault(row["split"], []).append(SampleResult(example, row["request_hash"], response, scored))
@@ -346,13 +441,37 @@ class Store:
             result.setdefault(split, {})[metric] = MetricValue(value, low, high, n)
         return result
 
+    # ---- gates -----------------------------------------------------------------------
+    def write_gate(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Append the comparisons of one gate (dicts keyed by ``GATE_COLUMNS``) in one transaction."""
+        if not rows:
+            return
+        values = [[row.get(c) for c in GATE_COLUMNS] for row in rows]
+        with self.transaction() as con:
+            con.executemany(
+                f"INSERT INTO gates ({', '.join(GATE_COLUMNS)}) VALUES ({', '.join('?' * len(GATE_COLUMNS))})", values
+            )
 
-def _sample_row(run_id: str, result: SampleResult, created: datetime) -> list[Any]:
+    def gate_results(self, limit: int = 1000) -> list[dict[str, Any]]:
+        """Stored gate comparisons, newest first (empty for a file no gate has written to yet)."""
+        with self.connect() as con:
+            found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'gates'").fetchone()
+            if not found or not found[0]:
+                return []
+            cursor = con.execute(
+                f"SELECT {', '.join(GATE_COLUMNS)} FROM gates ORDER BY created_at DESC, task, split, metric LIMIT ?",
+                [limit],
+            )
+            return [dict(zip(GATE_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _sample_row(run_id: str, result: SampleResult) -> tuple[Any, ...]:
+    """The ``samples`` columns of one result, ``created_at`` left out (one value per batch)."""
     example, response, scored = result.example, result.response, result.scored
     meta = dict(response.meta)
     if response.tool_calls is not None:
         meta["tool_calls"] = [{"name": c.name, "arguments": c.arguments} for c in response.tool_calls]
-    return [
+    return (
         run_id,
         example.id,
         example.split,
@@ -370,5 +489,60 @@ def _sample_row(run_id: str, result: SampleResult, created: datetime) -> list[An
         response.tokens_out,
         response.cost_usd,
         canonical_json(meta) if meta else None,
-        created,
-    ]
+    )
+
+
+class _Engine:
+    """One in-memory DuckDB per process; a store file is ATTACHed to it while an operation uses it.
+
+    A new DuckDB instance costs about 20 ms of CPU (it builds its catalog of built-in functions),
+    ATTACH and DETACH about 2 ms, and they take and release the file's lock as connect and close
+    do: so every operation still holds the file only for its own duration, at a tenth of the cost.
+    Nested or concurrent operations on one file (a generator still open, another thread) share
+    the attachment, each through its own cursor; the last one out detaches.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._root: duckdb.DuckDBPyConnection | None = None
+        self._pid = 0
+        self._attached: dict[str, list[Any]] = {}  # path -> [alias, read_only, users]
+
+    def open(self, path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """A cursor whose default database is the file, attached now unless it already is."""
+        key = str(path.resolve())
+        with self._lock:
+            if self._root is None or self._pid != os.getpid():  # a forked child must not share the parent's
+                self._root, self._pid, self._attached = duckdb.connect(":memory:"), os.getpid(), {}
+            entry = self._attached.get(key)
+            if entry is None:
+                alias = "store_" + hashlib.sha256(key.encode()).hexdigest()[:16]
+                quoted = "'" + key.replace("'", "''") + "'"
+                self._root.execute(f"ATTACH {quoted} AS {alias}" + (" (READ_ONLY)" if read_only else ""))
+                entry = self._attached[key] = [alias, read_only, 0]
+            elif entry[1] and not read_only:
+                raise StoreError(f"{path}: open read-only in this process: close its readers before writing")
+            entry[2] += 1
+            cursor = self._root.cursor()
+        try:
+            cursor.execute(f"USE {entry[0]}")
+        except BaseException:
+            self.close(path, cursor)
+            raise
+        return cursor
+
+    def close(self, path: Path, cursor: duckdb.DuckDBPyConnection) -> None:
+        """Close the cursor; detach the file (releasing its lock) when nothing else here uses it."""
+        cursor.close()
+        key = str(path.resolve())
+        with self._lock:
+            entry = self._attached.get(key)
+            if entry is None or self._root is None:
+                return
+            entry[2] -= 1
+            if entry[2] == 0:
+                del self._attached[key]
+                self._root.execute(f"DETACH {entry[0]}")
+
+
+_ENGINE = _Engine()

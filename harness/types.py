@@ -146,6 +146,10 @@ class RunConfig(BaseModel):
     constrained: bool = False
     mode: Literal["prompt", "native"] = "prompt"
     batch_size: int = Field(default=8, ge=1)
+    # Calls in flight for API backends (None: the backend's default, 16); local backends keep theirs.
+    concurrency: int | None = Field(default=None, ge=1)
+    # The on-disk response cache (next to the DB, or $HARNESS_CACHE_DIR); False bypasses it.
+    cache: bool = True
     model_args: dict[str, str] = Field(default_factory=dict)
     fresh: bool = False
     seed: int = 0

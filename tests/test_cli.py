@@ -72,12 +72,34 @@ def test_sample_errors_exit_3_and_output_json(tmp_path, db):
     replay = tmp_path / "r.jsonl"
     replay.write_text('{"id": "test-0000", "output": "ALPHA0"}\n')
     summary_path = tmp_path / "summary.json"
-    result = harness_cli("run", *ECHO, "--model", f"replay:{replay}", "--split", "test", "--limit", "2",
-                         "--db", db, "--output-json", str(summary_path))
+    result = harness_cli(
+        "run",
+        *ECHO,
+        "--model",
+        f"replay:{replay}",
+        "--split",
+        "test",
+        "--limit",
+        "2",
+        "--db",
+        db,
+        "--output-json",
+        str(summary_path),
+    )
     assert result.returncode == 3, result.stderr
     summary = json.loads(summary_path.read_text())
-    assert set(summary) == {"run_id", "task", "task_version", "model", "label", "status", "n_samples", "n_errors",
-                            "wall_s", "metrics"}
+    assert set(summary) == {
+        "run_id",
+        "task",
+        "task_version",
+        "model",
+        "label",
+        "status",
+        "n_samples",
+        "n_errors",
+        "wall_s",
+        "metrics",
+    }
     assert summary["status"] == "complete" and summary["n_errors"] == 1 and summary["n_samples"] == 2
     assert summary["metrics"]["test"]["exact_match"] == {"value": 0.5, "ci_low": 0.0, "ci_high": 1.0, "n": 2}
     assert summary["label"] == "replay:r.jsonl"
@@ -90,8 +112,20 @@ def test_export_by_label_writes_every_sample(tmp_path, db):
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(lines) == 6
-    assert set(lines[0]) == {"id", "split", "tags", "input", "target", "output", "parsed", "scores", "error",
-                             "latency_ms", "tokens_in", "tokens_out"}
+    assert set(lines[0]) == {
+        "id",
+        "split",
+        "tags",
+        "input",
+        "target",
+        "output",
+        "parsed",
+        "scores",
+        "error",
+        "latency_ms",
+        "tokens_in",
+        "tokens_out",
+    }
     assert lines[0]["scores"] == {"exact_match": 1.0}
 
 

@@ -107,11 +107,28 @@ def test_errored_samples_are_retried_in_a_new_run_that_reuses_the_good_ones(db, 
 
 def test_kill_minus_nine_loses_at_most_the_batch_in_flight(db):
     """A real SIGKILL mid-run, then the same command again: every sample exactly once."""
-    args = ["run", "--task-dir", str(TASK_DIR), "--task", "echo", "--model", "oracle", "--db", db,
-            "--split", "test", "--batch-size", "2"]
+    args = [
+        "run",
+        "--task-dir",
+        str(TASK_DIR),
+        "--task",
+        "echo",
+        "--model",
+        "oracle",
+        "--db",
+        db,
+        "--split",
+        "test",
+        "--batch-size",
+        "2",
+    ]
     env = {**os.environ, "ECHO_SLEEP": "0.05", "ECHO_N": "60"}
-    proc = subprocess.Popen([sys.executable, "-c", "from harness.cli import main; main()", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from harness.cli import main; main()", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     stored = 0
     while time.monotonic() < deadline and stored < 10:
@@ -153,9 +170,30 @@ def test_two_processes_write_one_store(db):
     """Two runs in parallel processes share one DuckDB file; both complete, nothing is lost."""
     env = {**os.environ, "ECHO_SLEEP": "0.01", "ECHO_N": "30", "COLUMNS": "200"}
     procs = [
-        subprocess.Popen([sys.executable, "-c", "from harness.cli import main; main()", "run", "--task-dir",
-                          str(TASK_DIR), "--task", "echo", "--model", "oracle", "--db", db, "--batch-size", "1",
-                          "--label", f"p{i}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from harness.cli import main; main()",
+                "run",
+                "--task-dir",
+                str(TASK_DIR),
+                "--task",
+                "echo",
+                "--model",
+                "oracle",
+                "--db",
+                db,
+                "--batch-size",
+                "1",
+                "--label",
+                f"p{i}",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for i in range(2)
     ]
     for p in procs:

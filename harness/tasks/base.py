@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,7 +17,7 @@ from harness.types import Example, Message, ModelCaps, Request, Response, Sample
 class RenderOptions:
     """How to render: what the model can do and what the user asked for."""
 
-    caps: ModelCaps = ModelCaps()
+    caps: ModelCaps = field(default_factory=ModelCaps)
     mode: str = "prompt"
     constrained: bool = False
     shots: tuple[Example, ...] = ()
@@ -59,9 +59,7 @@ class Task(ABC):
         from harness.data import read_records
 
         if split not in self.splits:
-            raise UnknownName(
-                f"task {self.name} has no split '{split}': choose from {', '.join(self.splits)}"
-            )
+            raise UnknownName(f"task {self.name} has no split '{split}': choose from {', '.join(self.splits)}")
         if self.data_dir is None:
             raise BadInput(f"task {self.name} ships no data: pass --data FILE")
         path = self.data_dir / f"{split}.jsonl"

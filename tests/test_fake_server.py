@@ -1,0 +1,190 @@
+"""The fake API server on its own: wire formats, scripts, faults, determinism, the CLI command."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from harness.fake_server import FakeServer, Faults, Script, answer_for
+from harness.types import ToolCall
+from tests.conftest import TASK_DIR
+
+ADD_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "add",
+        "description": "Add two numbers",
+        "parameters": {"type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number"}}},
+    },
+}
+CALL = '[{"name": "add", "arguments": {"a": 1, "b": 2}}]'
+
+
+def post(url: str, body: dict[str, Any], timeout: float = 5.0) -> tuple[int, dict[str, str], dict[str, Any]]:
+    data = json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", "x-api-key": "k"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, dict(resp.headers), json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), json.loads(exc.read())
+
+
+def chat(text: str, **extra: Any) -> dict[str, Any]:
+    return {"model": "m", "messages": [{"role": "user", "content": text}], **extra}
+
+
+def test_openai_text_and_usage():
+    with FakeServer(Script.fixed("hello there")) as server:
+        status, _, body = post(f"{server.openai_url}/chat/completions", chat("hi"))
+    assert status == 200 and body["object"] == "chat.completion"
+    choice = body["choices"][0]
+    assert choice["message"] == {"role": "assistant", "content": "hello there", "refusal": None}
+    assert choice["finish_reason"] == "stop"
+    assert body["usage"]["completion_tokens"] == 3 and body["usage"]["total_tokens"] > 3
+
+
+def test_openai_tool_calls_only_when_tools_are_offered():
+    with FakeServer(Script.fixed(CALL)) as server:
+        _, _, with_tools = post(f"{server.openai_url}/chat/completions", chat("hi", tools=[ADD_TOOL]))
+        _, _, without = post(f"{server.openai_url}/chat/completions", chat("hi"))
+    message = with_tools["choices"][0]["message"]
+    assert with_tools["choices"][0]["finish_reason"] == "tool_calls" and message["content"] is None
+    (call,) = message["tool_calls"]
+    assert call["type"] == "function" and call["function"]["name"] == "add"
+    assert json.loads(call["function"]["arguments"]) == {"a": 1, "b": 2}
+    assert without["choices"][0]["message"]["content"] == CALL
+
+
+def test_anthropic_text_tool_use_and_forced_tool():
+    tool = {"name": "add", "description": "", "input_schema": {"type": "object"}}
+    with FakeServer(Script.fixed(CALL)) as server:
+        url = f"{server.anthropic_url}/v1/messages"
+        _, _, text = post(url, {"model": "c", "max_tokens": 9, "messages": [{"role": "user", "content": "x"}]})
+        _, _, uses = post(
+            url, {"model": "c", "max_tokens": 9, "tools": [tool], "messages": [{"role": "user", "content": "x"}]}
+        )
+        forced = {"type": "tool", "name": "json_output"}
+        out_tool = {
+            "name": "json_output",
+            "input_schema": {"type": "object", "properties": {"value": {}}, "required": ["value"]},
+        }
+        _, _, answer = post(
+            url,
+            {
+                "model": "c",
+                "max_tokens": 9,
+                "tools": [out_tool],
+                "tool_choice": forced,
+                "messages": [{"role": "user", "content": "x"}],
+            },
+        )
+    assert text["type"] == "message" and text["content"] == [{"type": "text", "text": CALL}]
+    assert text["stop_reason"] == "end_turn" and text["usage"]["output_tokens"] >= 1
+    assert uses["stop_reason"] == "tool_use"
+    assert [(b["type"], b["name"], b["input"]) for b in uses["content"]] == [("tool_use", "add", {"a": 1, "b": 2})]
+    # the answer is a JSON array: a forced tool's input must be an object, so it is wrapped
+    assert answer["content"][0]["name"] == "json_output"
+    assert answer["content"][0]["input"] == {"value": [{"name": "add", "arguments": {"a": 1, "b": 2}}]}
+
+
+def test_faults_429_with_retry_after_and_500():
+    with FakeServer(Script.fixed("x"), Faults(rate_429=1.0, retry_after_s=0.25)) as server:
+        status, headers, body = post(f"{server.openai_url}/chat/completions", chat("a"))
+        assert status == 429 and headers["retry-after"] == "0.25" and headers["retry-after-ms"] == "250"
+        assert body["error"]["type"] == "rate_limit_exceeded"
+        server.faults = Faults(rate_500=1.0)
+        status, _, body = post(f"{server.anthropic_url}/v1/messages", chat("a", max_tokens=5))
+        assert status == 500 and body == {
+            "type": "error",
+            "error": {"type": "api_error", "message": "internal error (fake)"},
+        }
+        assert server.stats["429"] == 1 and server.stats["500"] == 1 and server.stats["requests"] == 2
+
+
+def test_timeout_fault_never_answers():
+    with FakeServer(Script.fixed("x"), Faults(rate_timeout=1.0, hang_s=5)) as server, pytest.raises(OSError):
+        post(f"{server.openai_url}/chat/completions", chat("a"), timeout=0.3)
+
+
+def test_malformed_tool_call_json():
+    with FakeServer(Script.fixed(CALL), Faults(rate_malformed=1.0)) as server:
+        _, _, body = post(f"{server.openai_url}/chat/completions", chat("hi", tools=[ADD_TOOL]))
+    arguments = body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(arguments)
+
+
+def test_faults_are_a_function_of_the_request_and_its_attempt_not_of_arrival_order():
+    def outcomes() -> list[int]:
+        with FakeServer(Script.fixed("x"), Faults(rate_429=0.5, seed=7)) as server:
+            first = [post(f"{server.openai_url}/chat/completions", chat(f"q{i}"))[0] for i in range(20)]
+            retried = [post(f"{server.openai_url}/chat/completions", chat(f"q{i}"))[0] for i in reversed(range(20))]
+        return first + retried
+
+    runs = outcomes()
+    assert runs == outcomes() and 0 < runs.count(429) < 40
+
+
+def test_api_key_check_and_unknown_route():
+    with FakeServer(Script.fixed("x"), api_key="right") as server:
+        status, _, body = post(f"{server.openai_url}/chat/completions", chat("a"))  # sends x-api-key: k
+        assert status == 401 and "right" not in json.dumps(body)
+        status, _, _ = post(f"{server.url}/v2/nothing", {})
+        assert status == 404
+
+
+def test_oracle_script_answers_each_prompt_with_its_target():
+    script = Script.oracle("echo", task_dir=str(TASK_DIR), fallback="?")
+    from harness.registry import get_task
+    from harness.tasks.base import RenderOptions
+
+    task = get_task("echo", str(TASK_DIR))
+    example = next(iter(task.load("test")))
+    prompt = task.render(example, RenderOptions()).messages[-1].content
+    assert script.answer(prompt).text == example.target
+    assert script.answer("something else").text == "?"
+
+
+def test_replay_script_by_prompt_or_by_id(tmp_path):
+    by_prompt = tmp_path / "p.jsonl"
+    by_prompt.write_text('{"prompt": "Upper-case: alpha0", "output": "ALPHA0"}\n')
+    assert Script.replay(str(by_prompt)).answer("Upper-case: alpha0").text == "ALPHA0"
+    by_id = tmp_path / "i.jsonl"
+    by_id.write_text('{"id": "test-0001", "tool_calls": [{"name": "f", "arguments": {"x": 1}}]}\n')
+    script = Script.replay(str(by_id), task="echo", task_dir=str(TASK_DIR))
+    assert script.answer("Upper-case: bravo1").tool_calls == (ToolCall("f", {"x": 1}),)
+
+
+def test_answer_for_recognises_calls():
+    assert answer_for(CALL).tool_calls == (ToolCall("add", {"a": 1, "b": 2}),)
+    assert answer_for('{"name": "f", "arguments": {}}').tool_calls == (ToolCall("f", {}),)
+    assert answer_for('{"city": "Paris"}').tool_calls is None and answer_for("plain").tool_calls is None
+
+
+def test_cli_fake_server_serves_until_stopped():
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from harness.cli import main; main()", "fake-server", "--port", "0", "--text", "pong"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "COLUMNS": "300"},
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        match = re.search(r"base_url=(http://127\.0\.0\.1:\d+/v1)", line)
+        assert match, line
+        _, _, body = post(f"{match.group(1)}/chat/completions", chat("ping"))
+        assert body["choices"][0]["message"]["content"] == "pong"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
