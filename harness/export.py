@@ -1,12 +1,19 @@
-"""Per-sample export of a stored run as JSON lines."""
+"""Per-sample export of a stored run as JSON lines, and the compact baseline files the gate reads."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from harness.store import Store
+from harness.errors import BadInput, HarnessError
+from harness.store import RunRecord, Store
+from harness.types import content_hash
+
+BASELINE_FORMAT = "harness-baseline/1"
 
 
 def export_samples(db: str | Path, run_ref: str, out_path: str | Path) -> int:
@@ -43,3 +50,105 @@ def export_samples(db: str | Path, run_ref: str, out_path: str | Path) -> int:
             count += 1
     os.replace(tmp, out_path)
     return count
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A committed baseline: the run's identity (header) and every sample's scores."""
+
+    path: str
+    header: dict[str, Any]
+    # split -> example id -> metric -> value
+    scores: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+
+    @property
+    def task(self) -> str:
+        """The task the baseline was run on."""
+        return str(self.header["task"])
+
+
+def write_baseline(db: str | Path, run_ref: str, out_path: str | Path) -> int:
+    """Write a compact baseline of a complete run (id or label); returns the number of samples.
+
+    Line 1 is a header ``{format, task, task_version, data_hash, label, run_id, model, primary_metrics,
+    n_samples, created}``; then one ``{split, id, scores}`` line per sample, sorted by split and id, so
+    the same run always gives the same bytes (``created`` is when the run started, in UTC).
+    """
+    store = Store(db, read_only=True)
+    run = store.resolve_run(run_ref)
+    if run.status != "complete":
+        raise BadInput(f"run {run.run_id} is {run.status}, not complete: finish it before exporting a baseline")
+    rows: list[dict[str, Any]] = [
+        {"split": split, "id": example_id, "scores": scores}
+        for split, example_id, scores in store.sample_scores(run.run_id)
+    ]
+    header = _baseline_header(run, sorted({str(row["split"]) for row in rows}), len(rows))
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for record in [header, *rows]:
+            handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+    os.replace(tmp, out_path)
+    return len(rows)
+
+
+def _baseline_header(run: RunRecord, splits: list[str], n_samples: int) -> dict[str, Any]:
+    fingerprint = run.model_fingerprint
+    return {
+        "format": BASELINE_FORMAT,
+        "task": run.task,
+        "task_version": run.task_version,
+        "data_hash": run.data_hash,
+        "label": run.label,
+        "run_id": run.run_id,
+        "model": {
+            "spec": fingerprint.get("spec", run.model_spec),
+            "kind": fingerprint.get("kind"),
+            "fingerprint_hash": content_hash(fingerprint),
+        },
+        "primary_metrics": primary_metrics(run.task, run.config.get("task_dir"), splits),
+        "n_samples": n_samples,
+        "created": run.started_at.isoformat(timespec="seconds") + "Z",
+    }
+
+
+def primary_metrics(task_name: str, task_dir: str | None, splits: list[str]) -> dict[str, str]:
+    """Each split's primary metric, or ``{}`` when the task cannot be loaded here (the gate then asks for --metric)."""
+    from harness.registry import get_task
+
+    try:
+        task = get_task(task_name, task_dir)
+    except (HarnessError, OSError, ImportError):
+        return {}
+    return {split: task.primary_metric_for(split) for split in splits}
+
+
+def read_baseline(path: str | Path) -> Baseline:
+    """Load a baseline file written by ``write_baseline``; a malformed line is a one-line error naming it."""
+    from harness.data import read_records
+
+    path = Path(path)
+    if not path.is_file():
+        raise BadInput(f"{path}: no such baseline file: write one with `harness export --run RUN --baseline {path}`")
+    records = read_records(path) if path.suffix == ".jsonl" else iter(())
+    first = next(records, None)
+    if first is None or first[1].get("format") != BASELINE_FORMAT:
+        raise BadInput(f"{path}:1: not a harness baseline (expected a header with format '{BASELINE_FORMAT}')")
+    header = first[1]
+    for key in ("task", "task_version", "data_hash"):
+        if not isinstance(header.get(key), str):
+            raise BadInput(f"{path}:1: header field '{key}' is missing or not a string")
+    scores: dict[str, dict[str, dict[str, float]]] = {}
+    for where, record in records:
+        split, example_id, values = record.get("split"), record.get("id"), record.get("scores")
+        if not isinstance(split, str) or not isinstance(example_id, str) or not isinstance(values, dict):
+            raise BadInput(f"{where}: expected {{split, id, scores}} with strings and a scores object")
+        if example_id in scores.setdefault(split, {}):
+            raise BadInput(f"{where}: duplicate example id '{example_id}' in split {split}")
+        scores[split][example_id] = {k: float(v) for k, v in values.items() if _is_number(v)}
+    return Baseline(str(path), header, scores)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not math.isnan(value)
