@@ -1,0 +1,63 @@
+"""History: one model's metric across its runs (commits, data versions), with gate results where stored."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from harness.leaderboard.board import Board
+from harness.leaderboard.tables import split_order
+
+
+def render(board: Board) -> None:
+    """The History page."""
+    st.header("History")
+    runs = board.runs(latest_only=False)
+    if runs.empty:
+        st.info("No complete runs in this store yet.")
+        return
+    left, middle, right = st.columns(3)
+    label = left.selectbox("Model", sorted(runs["label"].unique()), key="hist_label")
+    tasks = sorted(runs.loc[runs["label"] == label, "task"].unique())
+    task = middle.selectbox("Task", tasks, key="hist_task")
+    frame = board.q("history", label, task)
+    if frame.empty:
+        st.info("These runs stored no metrics.")
+        return
+    names = sorted(frame["metric"].unique())
+    default = _primary(board, label, task, names)
+    metric = right.selectbox("Metric", names, index=names.index(default), key="hist_metric")
+    frame = frame[frame["metric"] == metric].assign(git_sha=lambda f: f["git_sha"].fillna(""))
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("started_at:T", title="run started"),
+            y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)),
+            color=alt.Color("split:N", sort=split_order(list(frame["split"].unique()))),
+            tooltip=["run_id", "git_sha", "split", alt.Tooltip("value:Q", format=".3f"), "ci_low", "ci_high"],
+        )
+    )
+    st.altair_chart(chart)
+    wide = frame.pivot_table(
+        index=["started_at", "run_id", "git_sha", "data_hash"], columns="split", values="value", aggfunc="first"
+    )
+    wide = wide[[s for s in split_order(list(wide.columns)) if s in wide.columns]]
+    st.dataframe(wide.reset_index().sort_values("started_at", ascending=False), hide_index=True)
+    _gates(board, label, task, tuple(frame["run_id"].unique()))
+
+
+def _primary(board: Board, label: str, task: str, names: list[str]) -> str:
+    long = board.overview()
+    rows = long[(long["label"] == label) & (long["task"] == task)]
+    wanted = rows.loc[rows["split"] == "test", "metric"]
+    return str(wanted.iloc[0]) if not wanted.empty and wanted.iloc[0] in names else names[0]
+
+
+def _gates(board: Board, label: str, task: str, run_ids: tuple[str, ...]) -> None:
+    gates = board.q("gates", label, task, run_ids)
+    if gates is None or gates.empty:
+        return  # no gate has checked this model yet
+    st.subheader("Gate results")
+    st.caption("`harness gate` comparisons that name this model or one of its runs, newest first.")
+    st.dataframe(gates, hide_index=True)

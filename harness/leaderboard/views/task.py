@@ -1,0 +1,131 @@
+"""Task: every metric per split and model, breakdowns by sample tag, labels and failure kinds, ID→OOD drop."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from harness.leaderboard.board import Board, data_version_picker, task_picker
+from harness.leaderboard.tables import DROP, column_name, overview_table, per_label_f1, split_order, tag_group
+
+
+def render(board: Board) -> None:
+    """The Task page."""
+    st.header("Task")
+    long = board.overview()
+    task = task_picker("task_task", sorted(long["task"].unique()) if not long.empty else [])
+    if task is None:
+        return
+    version = data_version_picker(long, task, key="task_data")
+    rows = long[(long["task"] == task) & (long["data_hash"] == version)]
+    runs = rows.drop_duplicates("run_id").set_index("run_id")
+    run_ids = tuple(runs.index)
+    labels = runs["label"].to_dict()
+    metrics = board.q("metrics", run_ids)
+    _all_metrics(metrics, labels)
+    _drop_chart(rows, task)
+    _breakdown(board, metrics, run_ids, labels, task, rows)
+    _failures(board, run_ids, labels)
+    _label_view(board, runs, split_order(list(rows["split"].unique())))
+
+
+def _all_metrics(metrics: pd.DataFrame, labels: dict[str, str]) -> None:
+    st.subheader("Every metric")
+    with_ci = st.toggle("Show 95% CI", value=False, key="task_ci")
+    frame = metrics.assign(model=metrics["run_id"].map(labels))
+    if with_ci:
+        frame["value"] = frame.apply(_with_ci, axis=1)
+    wide = frame.pivot_table(index=["model", "split"], columns="metric", values="value", aggfunc="first")
+    order = split_order(list(wide.index.get_level_values("split").unique()))
+    wide = wide.reset_index()
+    wide["split"] = pd.Categorical(wide["split"], categories=order, ordered=True)
+    wide = wide.sort_values(["model", "split"]).astype({"split": str})
+    st.dataframe(wide, hide_index=True)
+
+
+def _with_ci(row: pd.Series) -> str:
+    if pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]):
+        return f"{row['value']:.3f}"
+    return f"{row['value']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+
+
+def _drop_chart(rows: pd.DataFrame, task: str) -> None:
+    table = overview_table(rows)
+    drop = column_name(task, DROP)
+    if drop not in table.frame:
+        return
+    st.subheader("ID→OOD drop")
+    data = table.frame[["label", "kind", drop]].dropna().rename(columns={drop: "drop"})
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("drop:Q", title=f"test − ood ({table.primary[task].get('test', '')})"),
+            y=alt.Y("label:N", sort="x", title=None),
+            color=alt.Color("kind:N"),
+            tooltip=["label", "kind", alt.Tooltip("drop:Q", format=".3f")],
+        )
+    )
+    st.altair_chart(chart)
+
+
+def _breakdown(
+    board: Board, metrics: pd.DataFrame, run_ids: tuple[str, ...], labels: dict[str, str], task: str, rows: pd.DataFrame
+) -> None:
+    st.subheader("By category")
+    names = sorted(metrics["metric"].unique())
+    if not names:
+        return
+    primary = rows.loc[rows["split"] == "test", "metric"]
+    default = primary.iloc[0] if not primary.empty else names[0]
+    metric = st.selectbox("Metric", names, index=names.index(default), key="task_metric")
+    frame = board.q("tag_breakdown", run_ids, metric)
+    if frame.empty:
+        st.caption("These samples carry no tags.")
+        return
+    frame["group"] = frame["tag"].map(tag_group)
+    groups = sorted(frame["group"].unique())
+    group = st.selectbox("Tag group", groups, key="task_group", help="`cmd:buffer` is in group `cmd`")
+    frame = frame[frame["group"] == group]
+    frame["column"] = frame["run_id"].map(labels) + " · " + frame["split"]
+    values = frame.pivot_table(index="tag", columns="column", values="value", aggfunc="first")
+    counts = frame.groupby("tag")["n"].max().rename("n")
+    st.dataframe(values.join(counts).reset_index(), hide_index=True)
+    st.caption(f"Mean {metric} per tag; n = samples with the tag (largest over runs).")
+
+
+def _failures(board: Board, run_ids: tuple[str, ...], labels: dict[str, str]) -> None:
+    frame = board.q("failure_kinds", run_ids)
+    if frame.empty:
+        return
+    st.subheader("Failure kinds")
+    frame["column"] = frame["run_id"].map(labels) + " · " + frame["split"]
+    wide = frame.pivot_table(index="kind", columns="column", values="n", aggfunc="sum", fill_value=0)
+    st.dataframe(wide.reset_index(), hide_index=True)
+
+
+def _label_view(board: Board, runs: pd.DataFrame, splits: list[str]) -> None:
+    first = runs.index[0]
+    if board.q("label_counts", first, splits[0]).empty:
+        return  # targets are not labels (free text, objects, calls): nothing to tabulate
+    st.subheader("Per-label F1 and confusion")
+    left, right = st.columns(2)
+    run_id = left.selectbox("Model", list(runs.index), format_func=lambda r: runs.loc[r, "label"], key="task_lrun")
+    split = right.selectbox("Split", splits, key="task_lsplit")
+    st.dataframe(per_label_f1(board.q("label_counts", run_id, split)), hide_index=True)
+    matrix = board.q("confusion", run_id, split)
+    if matrix.empty:
+        return
+    matrix = matrix.fillna({"predicted": "(none)"})
+    chart = (
+        alt.Chart(matrix)
+        .mark_rect()
+        .encode(
+            x=alt.X("predicted:N"),
+            y=alt.Y("expected:N"),
+            color=alt.Color("n:Q", scale=alt.Scale(scheme="blues")),
+            tooltip=["expected", "predicted", "n"],
+        )
+    )
+    st.altair_chart(chart)
