@@ -67,16 +67,17 @@ def raw_generate(backend, requests, batch_size: int) -> tuple[float, list[str], 
 
 
 def harness_run(task: str, n: int, batch_size: int, db: Path) -> tuple[float, list[str], int]:
-    """``run_eval`` end to end into a fresh store: (its wall_s, texts in example order, generated tokens)."""
-    config = RunConfig(task=task, model=MODEL, splits=("test",), limit=n, batch_size=batch_size, db=str(db), fresh=True)
+    """``run_eval`` end to end into a fresh store, response cache off: (wall_s, texts in example order, tokens)."""
+    config = RunConfig(
+        task=task, model=MODEL, splits=("test",), limit=n, batch_size=batch_size, db=str(db), fresh=True, cache=False
+    )
     summary = run_eval(config)
-    results = Store(db, read_only=True).sample_results(summary.run_id)["test"]
-    by_id = {r.example.id: r.response for r in results}
+    rows = {r["example_id"]: r for r in Store(db, read_only=True).iter_samples(summary.run_id)}
     order = [e.id for e in list(get_task(task).load("test"))[:n]]
-    errors = [by_id[i].error for i in order if by_id[i].error]
+    errors = [rows[i]["error"] for i in order if rows[i]["error"]]
     if errors:
         sys.exit(f"harness run had sample errors, e.g. {errors[0]}")
-    return summary.wall_s, [by_id[i].text for i in order], sum(by_id[i].tokens_out or 0 for i in order)
+    return summary.wall_s, [rows[i]["output"] for i in order], sum(rows[i]["tokens_out"] or 0 for i in order)
 
 
 def main() -> None:

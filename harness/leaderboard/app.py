@@ -41,7 +41,7 @@ def main() -> None:
         st.session_state["page"] = _page_from_url()
     page = st.sidebar.radio("Page", slugs, format_func=lambda s: PAGES[s][0], key="page")
     st.query_params["page"] = page
-    st.sidebar.caption(md(f"Store: {db} (read-only)"))
+    st.sidebar.caption(md(f"Store: {os.path.basename(db)} (read-only)"))  # the name only: no machine path on screen
     PAGES[page][1](board)
 
 
