@@ -55,13 +55,14 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise typer.Exit(code)
 
 
-def parse_model_args(pairs: list[str]) -> dict[str, str]:
+def parse_model_args(pairs: list[str], option: str = "--model-arg") -> dict[str, str]:
     """``KEY=VALUE`` strings into a dict, with a one-line error for anything else."""
     args: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            fail(f"--model-arg '{pair}': expected KEY=VALUE, e.g. --model-arg dtype=bfloat16")
+            example = "dtype=bfloat16" if option == "--model-arg" else "apply_chat_template=true"
+            fail(f"{option} '{pair}': expected KEY=VALUE, e.g. {option} {example}")
         args[key.strip()] = value
     return args
 
@@ -98,9 +99,19 @@ def run(
     fresh: Annotated[bool, typer.Option(help="Start a new run instead of resuming an unfinished one.")] = False,
     seed: Annotated[int, typer.Option(help="Seed for few-shot sampling, bootstrap and decoding.")] = 0,
     shots: Annotated[int, typer.Option(min=0, help="K train examples shown as earlier chat turns.")] = 0,
-    task_dir: Annotated[Path | None, typer.Option(help="Folder of extra tasks: DIR/<name>/task.py.")] = None,
+    task_dir: Annotated[
+        Path | None, typer.Option(help="Folder of extra tasks: DIR/<name>/task.py (lm_eval:NAME: YAML tasks).")
+    ] = None,
+    lm_eval_arg: Annotated[
+        list[str] | None,
+        typer.Option(help="lm_eval:NAME tasks: evaluator option KEY=VALUE, e.g. apply_chat_template=true."),
+    ] = None,
 ) -> None:
-    """Evaluate a model on a task and store every sample; re-running the same command resumes."""
+    """Evaluate a model on a task and store every sample; re-running the same command resumes.
+
+    --task lm_eval:NAME runs an lm-evaluation-harness task (its registry, or YAML files in --task-dir)
+    with lm-eval's own evaluator on the same local model, stored under split test.
+    """
     from pydantic import ValidationError
 
     from harness.types import RunConfig
@@ -125,6 +136,7 @@ def run(
             seed=seed,
             shots=shots,
             task_dir=str(task_dir) if task_dir else None,
+            lm_eval_args=parse_model_args(lm_eval_arg or [], option="--lm-eval-arg"),
         )
     except ValidationError as exc:
         fail(f"invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
@@ -207,6 +219,10 @@ def finetune(
     eval_split: Annotated[
         str | None, typer.Option(help="Evaluate the saved model on this split; the card keeps the run id and metrics.")
     ] = None,
+    card_url: Annotated[
+        str | None,
+        typer.Option(help="Where you publish the model (a model hub or repository page): the leaderboard links to it."),
+    ] = None,
     data: Annotated[Path | None, typer.Option(help="Train on your own examples (their train split) instead.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="First N train examples (and of --eval-split).")] = None,
     max_length: Annotated[int, typer.Option(min=8, help="Tokens per example; longer prompts lose their start.")] = 1024,
@@ -232,6 +248,7 @@ def finetune(
             max_steps=max_steps,
             seed=seed,
             eval_split=eval_split,
+            card_url=card_url,
             data=str(data) if data else None,
             limit=limit,
             max_length=max_length,
@@ -377,6 +394,27 @@ def export(
     elif out_path is not None:
         count = export_samples(db, run, out_path)
         out.print(f"wrote {count} samples to {out_path}")
+
+
+@app.command("export-task")
+def export_task(
+    task: Annotated[str, typer.Option(help="Task name, several separated by commas, or all.")],
+    fmt: Annotated[str, typer.Option("--format", help="lm-eval: lm-evaluation-harness task YAMLs with JSONL docs.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write: new or empty (see --force).")],
+    force: Annotated[bool, typer.Option(help="Write into a non-empty --out, replacing same-named files.")] = False,
+    task_dir: Annotated[Path | None, typer.Option(help="Folder of extra tasks: DIR/<name>/task.py.")] = None,
+) -> None:
+    """Export tasks in another harness's format (lm-eval), with the prompts `run` sends a local chat model."""
+    from harness.lmeval.export import export_tasks
+
+    summary = export_tasks(task, fmt, out_dir, force=force, task_dir=str(task_dir) if task_dir else None)
+    for split in summary.splits:
+        metrics = ", ".join(split.metrics) or "no metrics"
+        out.print(escape(f"{split.lm_eval_task}: {split.task} {split.split}, {split.n_docs} docs; {metrics}"))
+    for name, metric, splits, why in summary.left_out():
+        out.print(escape(f"left out: {name} {metric} ({', '.join(splits)}): {why}"), soft_wrap=True)
+    out.print(escape(f"wrote {len(summary.files)} files to {out_dir} (see its README.md); run:"))
+    out.print(escape(summary.command()), soft_wrap=True, highlight=False)
 
 
 @app.command()

@@ -16,6 +16,7 @@ from typing import Any
 
 from harness import __version__
 from harness.errors import BadInput, HarnessError
+from harness.lmeval.run import is_lm_eval, run_lm_eval
 from harness.models.base import ModelBackend
 from harness.models.middleware import Middleware, default_cache_dir, wrap
 from harness.models.replay import ReplayBackend
@@ -158,8 +159,11 @@ def _git_sha() -> str | None:
 def run_eval(config: RunConfig, progress: Progress | None = None) -> RunSummary:
     """Evaluate ``config.model`` on ``config.task`` and store every sample; resumes an unfinished run.
 
-    Raises HarnessError subclasses for bad input before any run is created.
+    Raises HarnessError subclasses for bad input before any run is created. ``lm_eval:NAME`` tasks go to
+    lm-eval's own evaluator (harness/lmeval/run.py).
     """
+    if is_lm_eval(config.task):
+        return run_lm_eval(config, progress or (lambda *_: None))
     task = get_task(config.task, config.task_dir)
     selected = select_examples(task, config)
     shots = few_shot_examples(task, config.shots, config.seed)
@@ -185,7 +189,15 @@ def _run_with_model(
     fingerprint = model.fingerprint
     key = config.resume_key(task.version, dhash, fingerprint)
     label = config.label or default_label(config.model)
-    run_id, reused, resumed_from = _open_run(store, config, task, model, label, dhash, key)
+    found = None if config.fresh else store.find_resumable(key)
+    run_id = open_run(store, config, task.name, task.version, model, label, dhash, key, found)
+    resumed_from = found[0] if found else None
+    if found is None:
+        reused = 0
+    elif found[1] == "complete":  # a new run that keeps the good samples of a finished one
+        reused = store.copy_good_samples(found[0], run_id)
+    else:
+        reused = len(store.done_ids(run_id))
 
     started = time.perf_counter()
     done = store.done_ids(run_id)
@@ -224,21 +236,32 @@ def _run_with_model(
     )
 
 
-def _open_run(
-    store: Store, config: RunConfig, task: Task, model: ModelBackend, label: str, dhash: str, key: str
-) -> tuple[str, int, str | None]:
-    """Resume the matching unfinished run, or create a new one: ``(run_id, reused, resumed_from)``."""
-    found = None if config.fresh else store.find_resumable(key)
+def open_run(
+    store: Store,
+    config: RunConfig,
+    task: str,
+    task_version: str,
+    model: ModelBackend,
+    label: str,
+    dhash: str,
+    key: str,
+    found: tuple[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """The run to write into: the matching unfinished run (``found``, continued in place), else a new one.
+
+    A new run that follows a complete one (``found`` complete: some samples failed) names it in
+    ``resumed_from``; the caller copies its good samples.
+    """
     if found is not None and found[1] != "complete":
-        run_id = found[0]
-        return run_id, len(store.done_ids(run_id)), run_id
+        return found[0]
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     store.create_run(
         run_id,
         key,
         {
-            "task": task.name,
-            "task_version": task.version,
+            "task": task,
+            "task_version": task_version,
             "data_hash": dhash,
             "label": label,
             "model_spec": model.fingerprint.get("spec", config.model),
@@ -249,10 +272,17 @@ def _open_run(
             "harness_version": __version__,
             "git_sha": _git_sha(),
             "resumed_from": found[0] if found else None,
+            "extra": {**(_run_extra(model) or {}), **(extra or {})} or None,
         },
     )
-    reused = store.copy_good_samples(found[0], run_id) if found else 0
-    return run_id, reused, found[0] if found else None
+    return run_id
+
+
+def _run_extra(model: ModelBackend) -> dict[str, Any] | None:
+    """What the run row keeps beyond its columns: a fine-tuned checkpoint's training card, so the store
+    still has it when the directory moves or is deleted."""
+    card = model.training_card
+    return {"training_card": card} if card is not None else None
 
 
 def _stored_config(config: RunConfig) -> dict[str, Any]:

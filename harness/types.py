@@ -163,6 +163,8 @@ class RunConfig(BaseModel):
     seed: int = 0
     shots: int = Field(default=0, ge=0)
     task_dir: str | None = None
+    # lm_eval:NAME tasks only: simple_evaluate options (harness/lmeval/run.py LM_EVAL_ARGS).
+    lm_eval_args: dict[str, str] = Field(default_factory=dict)
 
     def resume_key(self, task_version: str, data_hash: str, fingerprint: dict[str, Any]) -> str:
         """Identity of a run for resuming: same task version, data, model and configuration."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,52 @@ def test_saved_checkpoint_round_trips_through_run_eval(bases: dict[str, Path], t
     assert row == ("complete", "local-finetuned")
     again = run_eval(RunConfig(task="echo", task_dir=str(TASK_DIR), model=str(out), limit=3, db=db, fresh=True))
     assert again.status == "complete" and again.n_errors == 0
+
+
+def test_runs_of_a_finetuned_checkpoint_carry_its_card(bases: dict[str, Path], tmp_path: Path, db: str) -> None:
+    """``harness finetune --card-url``, then ``harness run`` on the checkpoint: the run row keeps the card itself."""
+    env = {"OMP_NUM_THREADS": "1"}
+    out, url = tmp_path / "ckpt", "https://huggingface.co/me/tiny-echo"
+    echo = ["--task-dir", str(TASK_DIR), "--task", "echo", "--db", db]
+    steps = ["--limit", "4", "--batch-size", "2", "--max-steps", "2", "--eval-split", "test"]
+    trained = harness_cli("finetune", *echo, "--base", str(bases["causal"]), "--out", str(out), *steps,
+                          "--card-url", url, env=env)  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    card = json.loads((out / "training.json").read_text())
+    assert card["url"] == url and f"published at <{url}>" in (out / "README.md").read_text()
+    summary = tmp_path / "run.json"
+    ran = harness_cli("run", *echo, "--model", str(out), "--limit", "2", "--output-json", str(summary), env=env)
+    assert ran.returncode == 0, ran.stderr
+    run_id = json.loads(summary.read_text())["run_id"]
+    shutil.rmtree(out)  # the store keeps the card's content, not a path to it
+    with duckdb.connect(db, read_only=True) as con:
+        extra = dict(con.execute("SELECT run_id, extra FROM runs").fetchall())
+    assert json.loads(extra[run_id]) == {"training_card": card}
+    for machine_path in (str(tmp_path), str(bases["causal"].parent)):
+        assert machine_path not in extra[run_id]
+    # The evaluation at training time ran before its result was added to the card.
+    assert json.loads(extra[card["eval"]["run_id"]])["training_card"] == {k: v for k, v in card.items() if k != "eval"}
+    assert load_checkpoint("causal", str(bases["causal"]), {}, LoadOptions()).training_card is None
+
+
+def test_a_card_url_must_be_a_web_address(bases: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    args = ["--task-dir", str(TASK_DIR), "--task", "echo", "--base", str(bases["causal"]), "--out", str(out)]
+    result = harness_cli("finetune", *args, "--card-url", "javascript:alert(1)")
+    assert result.returncode == 2 and "--card-url javascript:alert(1): not an http(s) URL" in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    for bad in ("file:///home/me/ckpt", "huggingface.co/me/x", "https://"):
+        with pytest.raises(BadInput, match=r"--card-url .*: not an http\(s\) URL"):
+            finetune(FinetuneConfig(**ECHO, base=str(bases["causal"]), out=str(out), card_url=bad))
+    assert not out.exists()  # refused before anything was written
+
+
+def test_resume_key_is_stable_and_ignores_where_the_model_goes() -> None:
+    """A checkpoint saved by earlier code resumes: the same training settings give the same key."""
+    config = FinetuneConfig(task="echo", base="b", out="o")
+    assert config.resume_key() == "36d24d2b98c3f09f"
+    moved = FinetuneConfig(task="echo", base="b", out="o2", eval_split="test", card_url="https://x.org/m", db="x")
+    assert moved.resume_key() == config.resume_key()
 
 
 def test_lora_saves_an_adapter_that_harness_run_loads(bases: dict[str, Path], tmp_path: Path, db: str) -> None:

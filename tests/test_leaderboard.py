@@ -7,6 +7,7 @@ the fixture's samples); hostile model output must come back as text, never as ma
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 import statistics
 from dataclasses import dataclass, field
@@ -32,6 +33,30 @@ from harness.types import Example, Response, SampleResult, Scored
 HOSTILE = '<script>alert("pwned")</script><img src=x onerror=alert(1)> **bold** [x](javascript:alert(1))'
 INTENTS = ("book_flight", "cancel", "weather")
 CARD = "https://example.org/tiny-ft/training-card.md"
+EVAL_RUN = "20260101-120000-0a1b2c3d"
+
+
+def training_card(steps: int = 203, **more: Any) -> dict[str, Any]:
+    """A ``training.json`` as ``harness finetune`` writes it (its content, not its path, is stored)."""
+    return {
+        "task": "schema_json",
+        "task_version": "1.0",
+        "data_hash": "0123456789abcdef",
+        "n_train": 1600,
+        "base": "smollm2-135m",
+        "base_fingerprint": {"spec": "smollm2-135m", "kind": "causal", "weights": "feedfacecafebeef"},
+        "kind": "causal",
+        "method": "full",
+        "hyperparameters": {"epochs": 1, "lr": 0.0001, "batch_size": 8, "optimizer": "AdamW"},
+        "steps": steps,
+        "wall_s": 5400.0,
+        "first_train_loss": 2.25,
+        "final_train_loss": 0.125,
+        "eval": {"run_id": EVAL_RUN, "split": "test", "metrics": {"exact_match": 0.5}, "primary": "exact_match"},
+        **more,
+    }
+
+
 _RUN_NUMBERS = itertools.count()
 
 
@@ -48,6 +73,7 @@ class FixtureRun:
     cost: float | None = None  # USD per sample
     latency_ms: float = 20.0
     status: str = "complete"
+    card: Any = None  # the run's stored training card: the training.json object (or, from older runs, a URL)
     run_id: str = ""
     samples: dict[str, list[SampleResult]] = field(default_factory=dict)
 
@@ -106,7 +132,7 @@ def write_run(store: Store, run: FixtureRun) -> FixtureRun:
             "model_params": run.params,
             "config": {},
             "git_sha": f"sha-{run.run_id}",
-            "extra": {"training_card": CARD} if run.kind == "local-finetuned" else None,
+            "extra": {"training_card": run.card} if run.card is not None else None,
         },
     )
     for split, n in _splits(run.task).items():
@@ -135,12 +161,14 @@ def build_store(db: str) -> Fixture:
     """Three models (local fine-tuned, local base, API) on two tasks, plus an older and a running run."""
     store = Store(db)
     runs: dict[str, FixtureRun] = {}
-    runs["old"] = write_run(store, FixtureRun("tiny-ft", "local-finetuned", 135_000_000, "schema_json", 0.5, 0.25))
+    old = FixtureRun("tiny-ft", "local-finetuned", 135_000_000, "schema_json", 0.5, 0.25, card=training_card(100))
+    runs["old"] = write_run(store, old)
+    card = training_card()
     specs = [
-        FixtureRun("tiny-ft", "local-finetuned", 135_000_000, "schema_json", 0.9, 0.5, latency_ms=15.0),
+        FixtureRun("tiny-ft", "local-finetuned", 135_000_000, "schema_json", 0.9, 0.5, latency_ms=15.0, card=card),
         FixtureRun("tiny-base", "local-base", 135_000_000, "schema_json", 0.4, 0.3, latency_ms=15.0),
         FixtureRun("big-api", "api", None, "schema_json", 0.8, 0.75, cost=0.002, latency_ms=400.0),
-        FixtureRun("tiny-ft", "local-finetuned", 135_000_000, "toy_intent", 0.75, 1 / 3, latency_ms=10.0),
+        FixtureRun("tiny-ft", "local-finetuned", 135_000_000, "toy_intent", 0.75, 1 / 3, latency_ms=10.0, card=card),
         FixtureRun("big-api", "api", None, "toy_intent", 0.5, 2 / 3, cost=0.001, latency_ms=300.0),
     ]
     for spec in specs:
@@ -175,6 +203,7 @@ TABLES = {  # a column only that page's table has
     "smp_compare_table": "output (A)",
     "hist_table": "git_sha",
     "hist_gates": "gate_id",
+    "hist_card": "field",
 }
 
 
@@ -209,7 +238,9 @@ def test_overview_shows_latest_complete_runs_with_store_values(fixture_store):
         assert table.loc[run.label, f"{run.task} · ID→OOD drop"] == pytest.approx(test - ood)
     assert pd.isna(table.loc["tiny-base", "toy_intent · test"])  # never ran it
     assert table.loc["tiny-ft", "kind"] == "local-finetuned" and table.loc["tiny-ft", "size"] == "135M"
-    assert table.loc["tiny-ft", "training_card"] == CARD and pd.isna(table.loc["big-api", "training_card"])
+    assert table.loc["tiny-ft", "training"] == "full · 203 steps · 1.5 h · from smollm2-135m"
+    assert pd.isna(table.loc["big-api", "training"])
+    assert "training_card" not in table.columns  # no card was published anywhere: no link column
     # the latest tiny-ft run (0.9 exact), not the older one (0.5)
     latest = fixture_store.runs["tiny-ft/schema_json"].run_id
     assert (
@@ -399,6 +430,56 @@ def test_history_lists_every_run_of_a_label(fixture_store):
     assert not [s for s in at.subheader if s.value == "Gate results"]  # no gate checked it: nothing shown
 
 
+def test_history_shows_the_latest_training_card_whole(fixture_store):
+    at = open_app(fixture_store.db, "history")
+    at.selectbox(key="hist_label").set_value("tiny-ft")
+    at.selectbox(key="hist_task").set_value("schema_json").run()
+    assert not at.exception
+    assert "Training card" in [s.value for s in at.subheader]
+    card = frame(at, "hist_card").set_index("field")["value"]
+    assert card["steps"] == "203"  # the latest run's card, not the older run's (100 steps)
+    assert card["method"] == "full" and card["base"] == "smollm2-135m" and card["wall_s"] == "5400"
+    assert card["hyperparameters.lr"] == "0.0001" and card["base_fingerprint.weights"] == "feedfacecafebeef"
+    assert card["eval.run_id"] == EVAL_RUN and card["eval.metrics.exact_match"] == "0.5"
+    latest = fixture_store.runs["tiny-ft/schema_json"].run_id
+    caption = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert latest in caption and f"Evaluated after training in run {EVAL_RUN}" in caption
+    assert not at.link_button  # the card names no published URL
+    at.selectbox(key="hist_label").set_value("tiny-base").run()
+    assert "Training card" not in [s.value for s in at.subheader]  # a base model has no card
+
+
+def test_a_published_card_is_a_link_and_hostile_ones_are_not(fixture_store, tmp_path):
+    fixture = copy_of(fixture_store, tmp_path / "published.duckdb")
+    store = Store(fixture.db)
+    published = training_card(url="https://huggingface.co/me/tiny-ft-pub")
+    for label, card in [
+        ("tiny-ft-pub", published),
+        ("tiny-ft-legacy", CARD),  # older runs stored a bare URL
+        ("tiny-ft-evil", training_card(40, url="javascript:alert(1)", base="<img src=x onerror=alert(1)>")),
+    ]:
+        write_run(store, FixtureRun(label, "local-finetuned", 135_000_000, "schema_json", 0.6, 0.5, card=card))
+    at = open_app(fixture.db)
+    assert not at.exception
+    table = frame(at, "ov_table").set_index("label")
+    assert table.loc["tiny-ft-pub", "training_card"] == "https://huggingface.co/me/tiny-ft-pub"
+    assert table.loc["tiny-ft-pub", "training"] == "full · 203 steps · 1.5 h · from smollm2-135m"
+    assert table.loc["tiny-ft-legacy", "training_card"] == CARD and pd.isna(table.loc["tiny-ft-legacy", "training"])
+    assert pd.isna(table.loc["tiny-ft-evil", "training_card"]) and pd.isna(table.loc["tiny-ft", "training_card"])
+    assert table.loc["tiny-ft-evil", "training"] == "full · 40 steps · 1.5 h · from <img src=x onerror=alert(1)>"
+    config = json.loads(next(df for df in at.dataframe if "training_card" in df.value.columns).proto.columns)
+    assert config["training_card"]["type_config"]["type"] == "link"  # drawn as a LinkColumn
+    markup = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert not any("onerror" in m or "javascript" in m for m in markup)
+    at = open_app(fixture.db, "history")
+    at.selectbox(key="hist_label").set_value("tiny-ft-pub")
+    at.selectbox(key="hist_task").set_value("schema_json").run()
+    assert [b.proto.url for b in at.link_button] == ["https://huggingface.co/me/tiny-ft-pub"]
+    assert frame(at, "hist_card").set_index("field").loc["url", "value"] == "https://huggingface.co/me/tiny-ft-pub"
+    at.selectbox(key="hist_label").set_value("tiny-ft-evil").run()
+    assert not at.link_button and "Training card" in [s.value for s in at.subheader]
+
+
 def test_history_without_a_gates_table(fixture_store, tmp_path):
     fixture = copy_of(fixture_store, tmp_path / "v1.duckdb")
     with duckdb.connect(fixture.db) as con:
@@ -441,7 +522,7 @@ def test_history_shows_gate_results_for_the_model(fixture_store, tmp_path):
     at = open_app(fixture.db, "history")
     at.selectbox(key="hist_label").set_value("tiny-ft")
     at.selectbox(key="hist_task").set_value("schema_json").run()
-    assert [s.value for s in at.subheader] == ["Gate results"]
+    assert [s.value for s in at.subheader] == ["Training card", "Gate results"]
     gates = frame(at, "hist_gates")
     assert list(gates["gate_id"]) == ["g1"] and gates["diff"].iloc[0] == 0.2
 
@@ -495,8 +576,27 @@ def test_cli_does_not_import_streamlit():
 
 
 def test_training_card_links_are_web_links_only():
-    from harness.leaderboard.tables import web_link
+    from harness.leaderboard.tables import card_link, web_link
 
     assert web_link("https://hf.co/x/card") == "https://hf.co/x/card"
     assert web_link("javascript:alert(1)") is None and web_link("/home/me/ckpt/training.json") is None
     assert web_link(None) is None
+    assert card_link('{"url": "https://hf.co/x"}') == "https://hf.co/x" and card_link('{"steps": 3}') is None
+    assert card_link('{"url": "file:///etc/passwd"}') is None and card_link("{not json") is None
+
+
+def test_card_summary_and_rows_by_hand():
+    from harness.leaderboard.tables import card_rows, card_summary, duration_text, parse_card
+
+    assert [duration_text(s) for s in (42, 720, 5400)] == ["42 s", "12 min", "1.5 h"]
+    assert card_summary({"method": "lora", "steps": 40, "wall_s": 61.6, "base": "../bases/causal"}) == (
+        "lora · 40 steps · 62 s · from ../bases/causal"
+    )
+    assert card_summary({}) is None and card_summary(None) is None and parse_card("https://x.org") is None
+    rows = card_rows({"labels": ["a", "b"], "limit": None, "multi_label": False, "eval": {"metrics": {"f1": 1 / 3}}})
+    assert rows.values.tolist() == [
+        ["labels", "a, b"],
+        ["limit", "—"],
+        ["multi_label", "false"],
+        ["eval.metrics.f1", "0.333333"],
+    ]

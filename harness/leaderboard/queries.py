@@ -22,7 +22,8 @@ COMPLETE = "status = 'complete'"
 LATEST = "QUALIFY row_number() OVER (PARTITION BY label, task, data_hash ORDER BY started_at DESC, run_id DESC) = 1"
 RUN_COLUMNS = """run_id, label, task, task_version, data_hash, model_kind, model_params, model_spec, started_at,
     finished_at, n_samples, n_errors, wall_s, cost_usd, git_sha, harness_version,
-    coalesce(extra->>'$.training_card', model_fingerprint->>'$.training_card') AS training_card"""
+    coalesce(extra->>'$.training_card', model_fingerprint->>'$.training_card') AS training_card,
+    extra->>'$.primary_metric' AS primary_metric"""
 # A target that is a label (a string) or a set of labels (a list of strings) gets per-label F1.
 LABELS_OF = """CASE json_type({col}) WHEN 'VARCHAR' THEN [json_extract_string({col}, '$')]
     WHEN 'ARRAY' THEN json_extract_string({col}, '$[*]') ELSE [] END"""
@@ -102,9 +103,14 @@ def overview(db: str) -> pd.DataFrame:
 
 def _with_primary(run_rows: pd.DataFrame, metric_rows: pd.DataFrame) -> pd.DataFrame:
     tasks = dict(zip(run_rows["run_id"], run_rows["task"], strict=True))
+    # A run may name its own headline metric (lm_eval:NAME runs: the first of lm-eval's metric_list).
+    hints = dict(zip(run_rows["run_id"], run_rows.get("primary_metric", pd.Series(dtype=object)), strict=False))
     keep = []
     for (run_id, split), group in metric_rows.groupby(["run_id", "split"], sort=False):
-        wanted = primary_metric(tasks[run_id], split, tuple(sorted(group["metric"])))
+        hint = hints.get(run_id)
+        available = tuple(sorted(group["metric"]))
+        own = isinstance(hint, str) and hint in available
+        wanted = hint if own else primary_metric(tasks[run_id], split, available)
         keep.extend(group.index[group["metric"] == wanted])
     chosen = metric_rows.loc[keep]
     columns = ["run_id", "split", "metric", "value", "ci_low", "ci_high", "n"]

@@ -6,7 +6,9 @@ no Streamlit here, so every number the pages show can be checked in a unit test.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -84,7 +86,9 @@ def overview_table(long: pd.DataFrame, data_hash: dict[str, str] | None = None) 
             name = column_name(task, DROP)
             columns[name] = columns[column_name(task, "test")] - columns[column_name(task, "ood")]
             table.lower_better.append(name)
-    labels["training_card"] = labels["training_card"].map(web_link)
+    cards = labels.pop("training_card")
+    labels["training"] = cards.map(lambda value: card_summary(parse_card(value)))
+    labels["training_card"] = cards.map(card_link)
     wide = pd.DataFrame(columns).reindex(labels.index)
     frame = labels.join(wide).dropna(how="all", subset=list(columns)).reset_index()
     if table.higher_better:
@@ -97,6 +101,75 @@ def web_link(value: object) -> str | None:
     """An http(s) URL, or None: a card link from the store must not become ``javascript:`` or a local path."""
     text = str(value) if isinstance(value, str) else ""
     return text if text.lower().startswith(("https://", "http://")) else None
+
+
+# ---- training cards ---------------------------------------------------------------------------
+def parse_card(value: object) -> dict[str, Any] | None:
+    """A run's stored training card (JSON text of the ``training.json`` object), or None.
+
+    Older runs may hold a bare URL instead: that is a link (:func:`card_link`), not a card.
+    """
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str) or not value.lstrip().startswith("{"):
+        return None
+    try:
+        card = json.loads(value)
+    except ValueError:
+        return None
+    return card if isinstance(card, dict) else None
+
+
+def card_link(value: object) -> str | None:
+    """Where a run's training card is published: the card's ``url``, or a stored bare URL; http(s) only."""
+    card = parse_card(value)
+    return web_link(card.get("url")) if card is not None else web_link(value)
+
+
+def card_summary(card: dict[str, Any] | None) -> str | None:
+    """One line for the overview: ``full · 203 steps · 1.5 h · from smollm2-135m``."""
+    if not card:
+        return None
+    parts = [str(card["method"])] if card.get("method") else []
+    if isinstance(card.get("steps"), int):
+        parts.append(f"{card['steps']} steps")
+    if isinstance(card.get("wall_s"), int | float):
+        parts.append(duration_text(float(card["wall_s"])))
+    if card.get("base"):
+        parts.append(f"from {card['base']}")
+    return " · ".join(parts) or None
+
+
+def duration_text(seconds: float) -> str:
+    """A wall time as people say it: 42 s, 12 min, 1.5 h."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 90 * 60 else f"{seconds / 3600:.1f} h"
+
+
+def card_rows(card: dict[str, Any]) -> pd.DataFrame:
+    """The whole card as (field, value) text rows; nested objects flattened to ``eval.metrics.accuracy``."""
+    rows: list[tuple[str, str]] = []
+
+    def add(prefix: str, value: Any) -> None:
+        if isinstance(value, dict) and value:
+            for key, inner in value.items():
+                add(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            rows.append((prefix, _card_value(value)))
+
+    add("", card)
+    return pd.DataFrame(rows, columns=["field", "value"])
+
+
+def _card_value(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return ", ".join(_card_value(v) for v in value)
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _ci_text(row: pd.Series) -> str:

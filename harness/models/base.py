@@ -39,6 +39,11 @@ class ModelBackend(ABC):
         """For the leaderboard: 'local-base', 'local-finetuned', 'api' or 'replay'."""
         return self.kind
 
+    @property
+    def training_card(self) -> dict[str, Any] | None:
+        """The card of a fine-tuned checkpoint (its ``training.json``, no machine paths), else None."""
+        return None
+
     @abstractmethod
     async def generate(self, requests: Sequence[Request]) -> list[Response]:
         """One Response per Request, in order; a failed sample sets ``Response.error``."""

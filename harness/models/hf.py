@@ -23,10 +23,13 @@ from pydantic import Field
 
 from harness.errors import BadInput, missing_extra
 from harness.models.base import BackendArgs, ModelBackend
+from harness.models.hf_continuous import generate_continuous, serves
 from harness.models.resolve import LoadOptions
 from harness.types import ModelCaps, Request, Response
 
+TRAINING_CARD = "training.json"  # written by harness finetune: the checkpoint is fine-tuned
 CHUNK_BYTES = 256 * 1024
+CONTINUOUS_CALL_BATCHES = 4  # a continuous-engine call takes this many --batch-size worths of requests
 SAMPLED_CHUNKS = 4
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
 TOKENIZER_FILES = (
@@ -49,6 +52,10 @@ class HFArgs(BackendArgs):
     device: str | None = Field(default=None, pattern=r"^(cpu|mps|cuda(:\d+)?)$")
     trust_remote_code: bool = False
     max_tokens: int | None = Field(default=None, ge=1)
+    # Causal models: transformers' continuous-batching engine for plain greedy batches
+    # (harness/models/hf_continuous.py). Off by default: on CPU it is slower than padded generate
+    # (bench/README.md); meant for accelerators, where its paged kernels pay off.
+    continuous: bool = False
     # Sequence-classification checkpoints only (harness/models/hf_classifier.py).
     oos_threshold: float | None = Field(default=None, ge=0, le=1)
     label_threshold: float | None = Field(default=None, ge=0, le=1)
@@ -98,6 +105,18 @@ def read_config(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadInput(f"{path / 'config.json'}: not a JSON object: re-save the checkpoint")
     return data
+
+
+def read_training_card(path: Path) -> dict[str, Any] | None:
+    """The ``training.json`` that ``harness finetune`` wrote in a checkpoint directory, or None.
+
+    A file that is not a JSON object is no card (the checkpoint still counts as fine-tuned).
+    """
+    try:
+        card = json.loads((path / TRAINING_CARD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return card if isinstance(card, dict) else None
 
 
 def fingerprint_label(target: str) -> str:
@@ -194,8 +213,9 @@ def load_model(path: Path, kind: str, args: HFArgs, opts: LoadOptions, label: st
         "decoding": {"greedy": True, "max_tokens": args.max_tokens, "json_whitespace": "compact"},
         "constrained": opts.constrained,
     }
-    model_kind = "local-finetuned" if (path / "training.json").is_file() else "local-base"
-    return HFBackend(model, tokenizer, kind, fingerprint, model_kind, args, opts)
+    model_kind = "local-finetuned" if (path / TRAINING_CARD).is_file() else "local-base"
+    card = read_training_card(path)
+    return HFBackend(model, tokenizer, kind, fingerprint, model_kind, args, opts, training_card=card)
 
 
 def _load_classifier(path: Path, args: HFArgs, opts: LoadOptions, label: str) -> ModelBackend:
@@ -265,8 +285,9 @@ def load_lora(path: Path, args: HFArgs, opts: LoadOptions, label: str) -> HFBack
         raise BadInput(f"{path}: cannot apply the LoRA adapter to '{base_name}': {first_line(exc)}") from None
     model.eval()
     fingerprint = {**base.fingerprint, "spec": label, "base": base.fingerprint["spec"], "adapter": adapter_hash(path)}
-    model_kind = "local-finetuned" if (path / "training.json").is_file() else "local-base"
-    return HFBackend(model, base.tokenizer, base.arch, fingerprint, model_kind, args, opts)
+    model_kind = "local-finetuned" if (path / TRAINING_CARD).is_file() else "local-base"
+    card = read_training_card(path)
+    return HFBackend(model, base.tokenizer, base.arch, fingerprint, model_kind, args, opts, training_card=card)
 
 
 LOADERS: dict[str, Callable[[Path, HFArgs, LoadOptions, str], ModelBackend]] = {
@@ -298,6 +319,7 @@ class LocalBackend(ModelBackend):
     model: Any
     _fingerprint: dict[str, Any]
     _model_kind: str
+    _training_card: dict[str, Any] | None = None
 
     @property
     def fingerprint(self) -> dict[str, Any]:
@@ -314,6 +336,11 @@ class LocalBackend(ModelBackend):
         """'local-finetuned' when the directory has a training.json, else 'local-base'."""
         return self._model_kind
 
+    @property
+    def training_card(self) -> dict[str, Any] | None:
+        """The directory's training.json as read at load time (not part of the fingerprint)."""
+        return self._training_card
+
 
 class HFBackend(LocalBackend):
     """A local transformers model: batched generation, greedy by default, optional JSON constraints."""
@@ -329,6 +356,7 @@ class HFBackend(LocalBackend):
         model_kind: str,
         args: HFArgs,
         opts: LoadOptions,
+        training_card: dict[str, Any] | None = None,
     ) -> None:
         from harness.models.constrained import JsonSchemaGrammars
 
@@ -337,9 +365,15 @@ class HFBackend(LocalBackend):
         self.arch = arch
         self._fingerprint = fingerprint
         self._model_kind = model_kind
+        self._training_card = training_card
         self._max_tokens = args.max_tokens
         self._seed = opts.seed
-        self.batch_size = opts.batch_size
+        # --batch-size is how many rows decode at once. The continuous engine refills a finished row from
+        # the requests of the same call, so a call takes several batches' worth (results still reach the
+        # store call by call, so a kill loses at most one call).
+        self.continuous = args.continuous and arch == "causal"
+        self.batch_rows = opts.batch_size
+        self.batch_size = opts.batch_size * (CONTINUOUS_CALL_BATCHES if self.continuous else 1)
         self.eos_token_ids = eos_ids(model, tokenizer)
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
@@ -422,7 +456,11 @@ def render_prompt(tokenizer: Any, request: Request) -> str:
 
 
 def generate_batch(backend: HFBackend, requests: list[Request]) -> list[Response]:
-    """Render every prompt, then generate for those that rendered; a template failure is that sample's error."""
+    """Render every prompt, then generate for those that rendered; a template failure is that sample's error.
+
+    Plain greedy batches go to the continuous engine; the rest to padded ``generate`` calls of at most
+    ``batch_rows`` rows.
+    """
     prompts: list[str | None] = []
     responses: list[Response | None] = []
     for request in requests:
@@ -433,10 +471,15 @@ def generate_batch(backend: HFBackend, requests: list[Request]) -> list[Response
             prompts.append(None)
             responses.append(Response(error=f"chat template failed: {first_line(exc)}"))
     ready = [i for i, prompt in enumerate(prompts) if prompt is not None]
-    if ready:
-        outputs = generate_rows(backend, [requests[i] for i in ready], [str(prompts[i]) for i in ready])
-        for index, response in zip(ready, outputs, strict=True):
-            responses[index] = response
+    outputs: list[Response] = []
+    if ready and serves(backend, [requests[i] for i in ready]):
+        outputs = generate_continuous(backend, [requests[i] for i in ready], [str(prompts[i]) for i in ready])
+    else:
+        for at in range(0, len(ready), backend.batch_rows):
+            rows = ready[at : at + backend.batch_rows]
+            outputs += generate_rows(backend, [requests[i] for i in rows], [str(prompts[i]) for i in rows])
+    for index, response in zip(ready, outputs, strict=True):
+        responses[index] = response
     return [r for r in responses if r is not None]
 
 

@@ -57,11 +57,13 @@ class HFClassifierBackend(LocalBackend):
         batch_size: int,
         oos_threshold: float | None,
         label_threshold: float | None,
+        training_card: dict[str, Any] | None = None,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self._fingerprint = fingerprint
         self._model_kind = model_kind
+        self._training_card = training_card
         self.batch_size = batch_size
         self.labels = model_labels(model.config)
         self.multi_label = getattr(model.config, "problem_type", None) == "multi_label_classification"
@@ -123,7 +125,14 @@ class HFClassifierBackend(LocalBackend):
 
 def load_classifier(path: Path, args: Any, opts: Any, label: str) -> HFClassifierBackend:
     """Load a sequence-classification checkpoint (``args`` are the local backend's ``HFArgs``)."""
-    from harness.models.hf import import_transformers, resolve_device, tokenizer_hash, weights_hash
+    from harness.models.hf import (
+        TRAINING_CARD,
+        import_transformers,
+        read_training_card,
+        resolve_device,
+        tokenizer_hash,
+        weights_hash,
+    )
 
     transformers = import_transformers()
     import torch
@@ -150,7 +159,14 @@ def load_classifier(path: Path, args: Any, opts: Any, label: str) -> HFClassifie
         "oos_threshold": args.oos_threshold,
         "label_threshold": args.label_threshold,
     }
-    model_kind = "local-finetuned" if (path / "training.json").is_file() else "local-base"
+    model_kind = "local-finetuned" if (path / TRAINING_CARD).is_file() else "local-base"
     return HFClassifierBackend(
-        model, tokenizer, fingerprint, model_kind, opts.batch_size, args.oos_threshold, args.label_threshold
+        model,
+        tokenizer,
+        fingerprint,
+        model_kind,
+        opts.batch_size,
+        args.oos_threshold,
+        args.label_threshold,
+        training_card=read_training_card(path),
     )

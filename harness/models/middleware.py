@@ -414,6 +414,11 @@ class Middleware(ModelBackend):
         """The wrapped backend's kind for the leaderboard."""
         return self.inner.model_kind
 
+    @property
+    def training_card(self) -> dict[str, Any] | None:
+        """The wrapped backend's training card."""
+        return self.inner.training_card
+
     def close(self) -> None:
         """Close the wrapped backend."""
         self.inner.close()

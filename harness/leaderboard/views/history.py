@@ -1,12 +1,15 @@
-"""History: one model's metric across its runs (commits, data versions), with gate results where stored."""
+"""History: one model's metric across its runs (commits, data versions), its training card and gate results."""
 
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
-from harness.leaderboard.board import Board
-from harness.leaderboard.tables import split_order
+from harness.leaderboard.board import Board, md
+from harness.leaderboard.tables import card_link, card_rows, parse_card, split_order
+
+ROW_PX = 35  # a dataframe row's height
 
 
 def render(board: Board) -> None:
@@ -44,6 +47,7 @@ def render(board: Board) -> None:
     )
     wide = wide[[s for s in split_order(list(wide.columns)) if s in wide.columns]]
     st.dataframe(wide.reset_index().sort_values("started_at", ascending=False), hide_index=True)
+    _training_card(runs[(runs["label"] == label) & (runs["task"] == task)])
     _gates(board, label, task, tuple(frame["run_id"].unique()))
 
 
@@ -52,6 +56,29 @@ def _primary(board: Board, label: str, task: str, names: list[str]) -> str:
     rows = long[(long["label"] == label) & (long["task"] == task)]
     wanted = rows.loc[rows["split"] == "test", "metric"]
     return str(wanted.iloc[0]) if not wanted.empty and wanted.iloc[0] in names else names[0]
+
+
+def _training_card(runs: pd.DataFrame) -> None:
+    """The card stored with the model's latest run that has one: what was trained, how, and its evaluation."""
+    carried = runs[runs["training_card"].notna()].sort_values("started_at", ascending=False)
+    if carried.empty:
+        return
+    row = carried.iloc[0]
+    card, link = parse_card(row["training_card"]), card_link(row["training_card"])
+    if not card and not link:
+        return
+    st.subheader("Training card")
+    note = f"The checkpoint's training.json as stored with run {row['run_id']}."
+    evaluated = (card or {}).get("eval")
+    if isinstance(evaluated, dict) and evaluated.get("run_id"):
+        note += f" Evaluated after training in run {evaluated['run_id']} on {evaluated.get('split')}."
+    st.caption(md(note))
+    if link:
+        st.link_button("Published model and card", link)
+    if card:
+        rows = card_rows(card)
+        # Every row without scrolling, up to a page (an int: older Streamlit has no height="content").
+        st.dataframe(rows, hide_index=True, height=min(ROW_PX * (len(rows) + 1) + 3, 900))
 
 
 def _gates(board: Board, label: str, task: str, run_ids: tuple[str, ...]) -> None:

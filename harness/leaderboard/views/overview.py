@@ -74,8 +74,7 @@ def _styled(table: OverviewTable) -> Any:
     frame = frame.assign(params=frame["params"].map(params_text)).rename(columns={"params": "size"})
     ci_columns = [f"{c} CI" for c in table.higher_better]
     frame[ci_columns] = frame[ci_columns].fillna("")
-    if frame["training_card"].isna().all():
-        frame = frame.drop(columns=["training_card"])
+    frame = frame.drop(columns=[c for c in ("training", "training_card") if frame[c].isna().all()])
     numeric = table.higher_better + table.lower_better
     best = best_labels(table)
 
@@ -92,7 +91,10 @@ def _column_config(table: OverviewTable) -> dict[str, Any]:
         "label": st.column_config.TextColumn("model"),
         "kind": st.column_config.TextColumn("kind"),
         "size": st.column_config.TextColumn("params"),
-        "training_card": st.column_config.LinkColumn("training card"),
+        "training": st.column_config.TextColumn(
+            "training", help="From the run's training card: method · steps · wall time · base (History shows it all)"
+        ),
+        "training_card": st.column_config.LinkColumn("training card", help="Where the fine-tuned model is published"),
     }
     for column in table.higher_better:
         config[f"{column} CI"] = st.column_config.TextColumn(

@@ -1,0 +1,1 @@
+"""Bridges to lm-evaluation-harness: export our tasks as lm-eval tasks (``export.py``)."""
