@@ -213,13 +213,39 @@ def _run_with_model(
         store.add_wall_time(run_id, time.perf_counter() - started)
         raise
     metrics = aggregate_run(store, task, run_id, config.seed, order=list(selected))
-    store.finish_run(run_id, metrics, time.perf_counter() - started)
+    return complete_run(
+        store,
+        run_id,
+        config,
+        (task.name, task.version, label),
+        metrics,
+        {split: task.primary_metric_for(split) for split in metrics},
+        time.perf_counter() - started,
+        reused=reused,
+        resumed_from=resumed_from,
+    )
+
+
+def complete_run(
+    store: Store,
+    run_id: str,
+    config: RunConfig,
+    identity: tuple[str, str, str],
+    metrics: dict[str, dict[str, MetricValue]],
+    primary: dict[str, str],
+    wall_s: float,
+    reused: int = 0,
+    resumed_from: str | None = None,
+) -> RunSummary:
+    """Store the metrics, mark the run complete and report it as stored; ``identity`` is (task, version, label)."""
+    store.finish_run(run_id, metrics, wall_s)
     run = store.get_run(run_id)
     assert run is not None
+    task, version, label = identity
     return RunSummary(
         run_id=run_id,
-        task=task.name,
-        task_version=task.version,
+        task=task,
+        task_version=version,
         model=config.model,
         label=label,
         status=run.status,
@@ -227,7 +253,7 @@ def _run_with_model(
         n_errors=run.n_errors or 0,
         wall_s=run.wall_s or 0.0,
         metrics=metrics,
-        primary={split: task.primary_metric_for(split) for split in metrics},
+        primary=primary,
         reused=reused,
         resumed_from=resumed_from,
         cost_usd=run.cost_usd,

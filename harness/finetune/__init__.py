@@ -43,6 +43,7 @@ from harness.finetune.encode import (
     task_labels,
 )
 from harness.finetune.loop import CHECKPOINT_DIR, TrainState, restore_checkpoint, save_checkpoint, train
+from harness.models.hf import TRAINING_CARD
 from harness.registry import get_task
 from harness.tasks.base import Task
 from harness.types import Example
@@ -167,6 +168,6 @@ def check_out_dir(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise BadInput(f"--out {out}: is a file: give a directory (it is created if missing)")
     if out.is_dir() and any(out.iterdir()):
-        ours = (out / CHECKPOINT_DIR).is_dir() or (out / "training.json").is_file()
+        ours = (out / CHECKPOINT_DIR).is_dir() or (out / TRAINING_CARD).is_file()
         if not ours:
             raise BadInput(f"--out {out}: directory is not empty and holds no earlier training: choose a new directory")

@@ -15,6 +15,7 @@ from harness.errors import BadInput
 from harness.finetune.config import FinetuneConfig
 from harness.finetune.encode import LORA, Base, Encoded
 from harness.finetune.loop import TrainState
+from harness.models.hf import TRAINING_CARD
 from harness.registry import model_factories
 from harness.tasks.base import Task
 from harness.types import Example
@@ -33,7 +34,7 @@ def save_final(config: FinetuneConfig, base: Base, out: Path) -> None:
     """The model (or adapter) and tokenizer with ``save_pretrained``; earlier outputs are replaced."""
     out.mkdir(parents=True, exist_ok=True)
     for item in out.iterdir():
-        if item.is_file() and item.name != "training.json":
+        if item.is_file() and item.name != TRAINING_CARD:
             item.unlink()
     if config.method == "lora":
         # Where harness run finds the base: a built-in name, or the path relative to the adapter.
@@ -95,7 +96,7 @@ def training_card(
 
 def write_card(out: Path, card: dict[str, Any]) -> None:
     """``training.json`` and the short README card."""
-    (out / "training.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / TRAINING_CARD).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     lines = [
         f"# {card['task']} · fine-tuned from {card['base']}",
         "",

@@ -19,6 +19,7 @@ Options: ``--limit`` (docs), ``--shots`` (num_fewshot), ``--seed`` (lm-eval's fo
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -102,19 +103,17 @@ def load_task(name: str, include_path: str | None) -> tuple[Any, list[Any], dict
     return manager, [top] if top is not None else list(leaves.values()), leaves
 
 
-def task_identity(leaves: dict[str, Any], config: RunConfig) -> tuple[str, str]:
-    """(task_version, data_hash): lm-eval's version and each task's config, and the docs evaluated."""
+def task_identity(leaves: dict[str, Any], config: RunConfig) -> tuple[str, str, int]:
+    """(task_version, data_hash, docs): lm-eval's version and each task's config, a hash of the docs
+    evaluated (the first --limit of each task), and how many they are."""
     import lm_eval
 
     configs = {name: task.dump_config() for name, task in sorted(leaves.items())}
     version = content_hash(
         {"lm_eval": lm_eval.__version__, "configs": configs, "args": sorted(config.lm_eval_args.items())}, 12
     )
-    docs = {
-        name: list(task.eval_docs)[: config.limit] if config.limit else list(task.eval_docs)
-        for name, task in sorted(leaves.items())
-    }
-    return f"lm_eval-{lm_eval.__version__}-{version}", content_hash(docs)
+    docs = {name: list(itertools.islice(task.eval_docs, config.limit)) for name, task in sorted(leaves.items())}
+    return f"lm_eval-{lm_eval.__version__}-{version}", content_hash(docs), sum(map(len, docs.values()))
 
 
 def hf_model(backend: Any, batch_size: int) -> Any:
@@ -148,14 +147,14 @@ def lm_eval_cache(config: RunConfig, fingerprint: dict[str, Any]) -> str | None:
 def run_lm_eval(config: RunConfig, progress: Callable[[str, str, int], None]) -> RunSummary:
     """Evaluate ``config.model`` on the lm-eval task ``config.task`` and store it as a harness run."""
     from harness.models.resolve import LoadOptions, default_label, resolve_model
-    from harness.runner import RunSummary, open_run
+    from harness.runner import complete_run, open_run
     from harness.store import Store
 
     name = config.task[len(PREFIX) :]
     check_config(config)
     args = evaluator_args(config)
     manager, tasks, leaves = load_task(name, config.task_dir)
-    version, dhash = task_identity(leaves, config)
+    version, dhash, n_docs = task_identity(leaves, config)
     opts = LoadOptions(batch_size=config.batch_size, seed=config.seed)
     backend = resolve_model(config.model, config.model_args, opts)
     try:
@@ -168,7 +167,7 @@ def run_lm_eval(config: RunConfig, progress: Callable[[str, str, int], None]) ->
         first = first_metric(leaves)
         extra = {"primary_metric": first} if first else None
         run_id = open_run(store, config, config.task, version, backend, label, dhash, key, found, extra)
-        progress("start", SPLIT, sum(len(list(t.eval_docs)[: config.limit or None]) for t in leaves.values()))
+        progress("start", SPLIT, n_docs)
         started = time.perf_counter()
         try:
             results = evaluate(config, manager, tasks, lm, args, lm_eval_cache(config, backend.fingerprint))
@@ -179,25 +178,19 @@ def run_lm_eval(config: RunConfig, progress: Callable[[str, str, int], None]) ->
         metrics = {SPLIT: run_metrics(results, name, leaves)}
         stored = store.done_ids(run_id)  # a run killed between these two writes keeps its samples
         store.write_samples(run_id, [r for r in samples if (SPLIT, r.example.id) not in stored])
-        store.finish_run(run_id, metrics, time.perf_counter() - started)
         progress("advance", SPLIT, len(samples))
         progress("end", SPLIT, 0)
-        run = store.get_run(run_id)
-        assert run is not None
-        return RunSummary(
-            run_id=run_id,
-            task=config.task,
-            task_version=version,
-            model=config.model,
-            label=label,
-            status=run.status,
-            n_samples=run.n_samples or 0,
-            n_errors=run.n_errors or 0,
-            wall_s=run.wall_s or 0.0,
-            metrics=metrics,
-            primary={SPLIT: primary_metric(metrics[SPLIT])} if metrics[SPLIT] else {},
-            reused=0,
-            resumed_from=None,
+        primary = {SPLIT: primary_metric(metrics[SPLIT])} if metrics[SPLIT] else {}
+        wall_s = time.perf_counter() - started
+        return complete_run(
+            store,
+            run_id,
+            config,
+            (config.task, version, label),
+            metrics,
+            primary,
+            wall_s,
+            resumed_from=found[0] if found else None,
         )
     finally:
         backend.close()

@@ -107,16 +107,20 @@ def read_config(path: Path) -> dict[str, Any]:
     return data
 
 
-def read_training_card(path: Path) -> dict[str, Any] | None:
-    """The ``training.json`` that ``harness finetune`` wrote in a checkpoint directory, or None.
+def training_facts(path: Path) -> tuple[str, dict[str, Any] | None]:
+    """(model kind, training card) of a checkpoint directory: 'local-finetuned' and the ``training.json``
+    that ``harness finetune`` wrote, else 'local-base' and None.
 
-    A file that is not a JSON object is no card (the checkpoint still counts as fine-tuned).
+    A file that is not a JSON object is no card, but the checkpoint still counts as fine-tuned.
     """
+    card_file = path / TRAINING_CARD
+    if not card_file.is_file():
+        return "local-base", None
     try:
-        card = json.loads((path / TRAINING_CARD).read_text(encoding="utf-8"))
+        card = json.loads(card_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    return card if isinstance(card, dict) else None
+        return "local-finetuned", None
+    return "local-finetuned", card if isinstance(card, dict) else None
 
 
 def fingerprint_label(target: str) -> str:
@@ -213,8 +217,7 @@ def load_model(path: Path, kind: str, args: HFArgs, opts: LoadOptions, label: st
         "decoding": {"greedy": True, "max_tokens": args.max_tokens, "json_whitespace": "compact"},
         "constrained": opts.constrained,
     }
-    model_kind = "local-finetuned" if (path / TRAINING_CARD).is_file() else "local-base"
-    card = read_training_card(path)
+    model_kind, card = training_facts(path)
     return HFBackend(model, tokenizer, kind, fingerprint, model_kind, args, opts, training_card=card)
 
 
@@ -285,8 +288,7 @@ def load_lora(path: Path, args: HFArgs, opts: LoadOptions, label: str) -> HFBack
         raise BadInput(f"{path}: cannot apply the LoRA adapter to '{base_name}': {first_line(exc)}") from None
     model.eval()
     fingerprint = {**base.fingerprint, "spec": label, "base": base.fingerprint["spec"], "adapter": adapter_hash(path)}
-    model_kind = "local-finetuned" if (path / TRAINING_CARD).is_file() else "local-base"
-    card = read_training_card(path)
+    model_kind, card = training_facts(path)
     return HFBackend(model, base.tokenizer, base.arch, fingerprint, model_kind, args, opts, training_card=card)
 
 

@@ -125,14 +125,7 @@ class HFClassifierBackend(LocalBackend):
 
 def load_classifier(path: Path, args: Any, opts: Any, label: str) -> HFClassifierBackend:
     """Load a sequence-classification checkpoint (``args`` are the local backend's ``HFArgs``)."""
-    from harness.models.hf import (
-        TRAINING_CARD,
-        import_transformers,
-        read_training_card,
-        resolve_device,
-        tokenizer_hash,
-        weights_hash,
-    )
+    from harness.models.hf import import_transformers, resolve_device, tokenizer_hash, training_facts, weights_hash
 
     transformers = import_transformers()
     import torch
@@ -159,7 +152,7 @@ def load_classifier(path: Path, args: Any, opts: Any, label: str) -> HFClassifie
         "oos_threshold": args.oos_threshold,
         "label_threshold": args.label_threshold,
     }
-    model_kind = "local-finetuned" if (path / TRAINING_CARD).is_file() else "local-base"
+    model_kind, card = training_facts(path)
     return HFClassifierBackend(
         model,
         tokenizer,
@@ -168,5 +161,5 @@ def load_classifier(path: Path, args: Any, opts: Any, label: str) -> HFClassifie
         opts.batch_size,
         args.oos_threshold,
         args.label_threshold,
-        training_card=read_training_card(path),
+        training_card=card,
     )
