@@ -66,10 +66,20 @@ def raw_generate(backend, requests, batch_size: int) -> tuple[float, list[str], 
     return time.perf_counter() - start, texts, tokens
 
 
-def harness_run(task: str, n: int, batch_size: int, db: Path) -> tuple[float, list[str], int]:
+def harness_run(
+    task: str, n: int, batch_size: int, db: Path, model_args: dict[str, str] | None = None
+) -> tuple[float, list[str], int]:
     """``run_eval`` end to end into a fresh store, response cache off: (wall_s, texts in example order, tokens)."""
     config = RunConfig(
-        task=task, model=MODEL, splits=("test",), limit=n, batch_size=batch_size, db=str(db), fresh=True, cache=False
+        task=task,
+        model=MODEL,
+        splits=("test",),
+        limit=n,
+        batch_size=batch_size,
+        db=str(db),
+        fresh=True,
+        cache=False,
+        model_args=model_args or {},
     )
     summary = run_eval(config)
     rows = {r["example_id"]: r for r in Store(db, read_only=True).iter_samples(summary.run_id)}

@@ -27,23 +27,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
-from local_generate import raw_generate
+from local_generate import harness_run, raw_generate
 
 from harness.lmeval.export import export_tasks, lm_eval_name
 from harness.models.hf import render_prompt
 from harness.models.resolve import LoadOptions, resolve_model
 from harness.registry import get_task
-from harness.runner import run_eval
-from harness.store import Store
 from harness.tasks.base import RenderOptions
-from harness.types import RunConfig
 
 MODEL = "smollm2-135m"
 
@@ -61,25 +57,12 @@ def lm_eval_side(lm: Any, manager: Any, name: str, n: int) -> tuple[float, dict[
     return seconds, {s["doc"]["id"]: s["resps"][0][0] for s in results["samples"][name]}
 
 
-def harness_side(task: str, n: int, batch_size: int, db: Path, args: dict[str, str]) -> tuple[float, dict[str, str]]:
-    """``run_eval`` into a fresh store, response cache off: (wall_s, {example id: output})."""
-    config = RunConfig(
-        task=task,
-        model=MODEL,
-        splits=("test",),
-        limit=n,
-        batch_size=batch_size,
-        db=str(db),
-        fresh=True,
-        cache=False,
-        model_args=args,
-    )
-    summary = run_eval(config)
-    rows = list(Store(db, read_only=True).iter_samples(summary.run_id))
-    errors = [r["error"] for r in rows if r["error"]]
-    if errors:
-        sys.exit(f"harness run had sample errors, e.g. {errors[0]}")
-    return summary.wall_s, {r["example_id"]: r["output"] for r in rows}
+def harness_side(
+    task: str, order: list[str], batch_size: int, db: Path, args: dict[str, str]
+) -> tuple[float, dict[str, str]]:
+    """``local_generate.harness_run`` (run_eval into a fresh store, cache off): (wall_s, {example id: output})."""
+    seconds, texts, _ = harness_run(task, len(order), batch_size, db, args)
+    return seconds, dict(zip(order, texts, strict=True))
 
 
 def first_difference(a: str, b: str) -> str:
@@ -122,7 +105,7 @@ def main() -> None:
             seconds, outputs["lm-eval (hf)"] = lm_eval_side(lm, manager, name, args.n)
             sides["lm-eval (hf)"].append(seconds)
             seconds, outputs["harness"] = harness_side(
-                args.task, args.n, args.batch_size, Path(tmp) / f"h{rep}.duckdb", {}
+                args.task, [e.id for e in examples], args.batch_size, Path(tmp) / f"h{rep}.duckdb", {}
             )
             sides["harness"].append(seconds)
             seconds, texts, _ = raw_generate(backend, [requests[i] for i in longest_first], args.batch_size)
@@ -130,7 +113,11 @@ def main() -> None:
             sides["raw generate"].append(seconds)
             if args.continuous:
                 seconds, outputs["harness, continuous"] = harness_side(
-                    args.task, args.n, args.batch_size, Path(tmp) / f"c{rep}.duckdb", {"continuous": "true"}
+                    args.task,
+                    [e.id for e in examples],
+                    args.batch_size,
+                    Path(tmp) / f"c{rep}.duckdb",
+                    {"continuous": "true"},
                 )
                 sides["harness, continuous"].append(seconds)
             print(f"pass {rep + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in sides.items()), flush=True)

@@ -104,7 +104,7 @@ def overview(db: str) -> pd.DataFrame:
 def _with_primary(run_rows: pd.DataFrame, metric_rows: pd.DataFrame) -> pd.DataFrame:
     tasks = dict(zip(run_rows["run_id"], run_rows["task"], strict=True))
     # A run may name its own headline metric (lm_eval:NAME runs: the first of lm-eval's metric_list).
-    hints = dict(zip(run_rows["run_id"], run_rows.get("primary_metric", pd.Series(dtype=object)), strict=False))
+    hints = dict(zip(run_rows["run_id"], run_rows["primary_metric"], strict=True))
     keep = []
     for (run_id, split), group in metric_rows.groupby(["run_id", "split"], sort=False):
         hint = hints.get(run_id)
