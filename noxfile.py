@@ -1,10 +1,10 @@
-"""nox sessions: tests, lint, typecheck, bench. Each installs CPU torch first (a bare torch pulls CUDA)."""
+"""nox sessions: tests, lint (ruff, mypy, import contracts), bench; each installs CPU torch first."""
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint"]
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -23,17 +23,9 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
-    """ruff lint and format check."""
-    session.install("ruff")
-    session.run("ruff", "check", "harness", "tests", "bench")
-    session.run("ruff", "format", "--check", "harness", "tests", "bench")
-
-
-@nox.session(python="3.11")
-def typecheck(session: nox.Session) -> None:
-    """mypy on the library."""
+    """ruff, mypy on harness + tasks + leaderboard, and the import-linter layer contracts (.ci/static)."""
     install(session)
-    session.run("mypy", "harness")
+    session.run("bash", ".ci/static", external=True)
 
 
 @nox.session(python="3.11")

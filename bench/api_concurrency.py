@@ -50,7 +50,7 @@ def start_server(latency_ms: float, rate_429: float) -> tuple[subprocess.Popen[s
 def prompts(n: int) -> list[str]:
     """The user prompts the harness sends for the first n echo examples."""
     from harness.registry import get_task
-    from harness.tasks.base import RenderOptions
+    from harness.task import RenderOptions
 
     task = get_task("echo", str(TASK_DIR))
     return [task.render(e, RenderOptions()).messages[-1].content for e in list(task.load("test"))[:n]]

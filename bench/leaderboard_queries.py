@@ -74,14 +74,15 @@ def build(db: str, n_samples: int, n_runs: int) -> float:
             [per_run],
         )
         con.execute(
-            """INSERT INTO metrics
-               SELECT run_id, split, m.metric, avg(m.v),
+            """INSERT INTO metrics (run_id, split, metric, value, ci_low, ci_high, n, is_primary)
+               SELECT m.run_id, split, m.metric, avg(m.v),
                       greatest(0, avg(m.v) - 1.96 * stddev_pop(m.v) / sqrt(count(*))),
-                      least(1, avg(m.v) + 1.96 * stddev_pop(m.v) / sqrt(count(*))), count(*)
+                      least(1, avg(m.v) + 1.96 * stddev_pop(m.v) / sqrt(count(*))), count(*),
+                      m.metric = CASE any_value(r.task) WHEN 'schema_json' THEN 'schema_valid' ELSE 'exact_match' END
                FROM (SELECT run_id, split, unnest(['exact_match', 'schema_valid']) AS metric,
                             unnest([scores->>'$.exact_match', scores->>'$.schema_valid'])::DOUBLE AS v
-                     FROM samples) m
-               GROUP BY run_id, split, metric"""
+                     FROM samples) m JOIN runs r ON r.run_id = m.run_id
+               GROUP BY m.run_id, split, m.metric"""
         )
     return time.perf_counter() - started
 

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import torch
 
-from harness.models.resolve import LoadOptions, resolve_model
-from harness.registry import get_task
+from harness.models.base import LoadOptions
+from harness.registry import get_task, resolve_model
 from harness.runner import run_eval
 from harness.store import Store
-from harness.tasks.base import RenderOptions
+from harness.task import RenderOptions
 from harness.types import RunConfig
 
 MODEL = "smollm2-135m"

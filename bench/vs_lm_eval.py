@@ -2,7 +2,7 @@
 
     python bench/vs_lm_eval.py [--n 32] [--batch-size 8] [--repeats 1] [--task schema_json] [--continuous]
 
-The task is exported with ``harness export-task --format lm-eval`` (harness/lmeval/export.py), so both
+The task is exported with ``harness export-task --format lm-eval`` (harness/interop/lmeval/export.py), so both
 sides see the same chat messages for the first N ``test`` examples. Both run smollm2-135m (the weights
 harness converts once; loading is excluded on both sides), greedy, with the task's token budget and
 stop strings, at the same batch size:
@@ -35,11 +35,11 @@ from typing import Any
 import torch
 from local_generate import harness_run, raw_generate
 
-from harness.lmeval.export import export_tasks, lm_eval_name
+from harness.interop.lmeval.export import export_tasks, lm_eval_name
+from harness.models.base import LoadOptions
 from harness.models.hf import render_prompt
-from harness.models.resolve import LoadOptions, resolve_model
-from harness.registry import get_task
-from harness.tasks.base import RenderOptions
+from harness.registry import get_task, resolve_model
+from harness.task import RenderOptions
 
 MODEL = "smollm2-135m"
 

@@ -1,17 +1,19 @@
-"""Per-sample export of a stored run as JSON lines, and the compact baseline files the gate reads."""
+"""Per-sample export of a stored run as JSON lines, and the compact baseline files the gate reads.
+
+Everything comes from the store (each split's primary metric included): no task plugin is imported.
+"""
 
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import BadInput, HarnessError
+from harness.errors import BadInput
 from harness.store import RunRecord, Store
-from harness.types import content_hash
+from harness.types import content_hash, is_number
 
 BASELINE_FORMAT = "harness-baseline/1"
 
@@ -73,6 +75,8 @@ def write_baseline(db: str | Path, run_ref: str, out_path: str | Path) -> int:
     Line 1 is a header ``{format, task, task_version, data_hash, label, run_id, model, primary_metrics,
     n_samples, created}``; then one ``{split, id, scores}`` line per sample, sorted by split and id, so
     the same run always gives the same bytes (``created`` is when the run started, in UTC).
+    ``primary_metrics`` is each split's primary metric as stored with the run; a split with none stored
+    is left out (the gate then compares its first metric by name, and says so).
     """
     store = Store(db, read_only=True)
     run = store.resolve_run(run_ref)
@@ -82,7 +86,9 @@ def write_baseline(db: str | Path, run_ref: str, out_path: str | Path) -> int:
         {"split": split, "id": example_id, "scores": scores}
         for split, example_id, scores in store.sample_scores(run.run_id)
     ]
-    header = _baseline_header(run, sorted({str(row["split"]) for row in rows}), len(rows))
+    splits = {str(row["split"]) for row in rows}
+    primary = {split: metric for split, metric in store.primary_metrics(run.run_id).items() if split in splits}
+    header = _baseline_header(run, primary, len(rows))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".tmp")
@@ -93,7 +99,7 @@ def write_baseline(db: str | Path, run_ref: str, out_path: str | Path) -> int:
     return len(rows)
 
 
-def _baseline_header(run: RunRecord, splits: list[str], n_samples: int) -> dict[str, Any]:
+def _baseline_header(run: RunRecord, primary: dict[str, str], n_samples: int) -> dict[str, Any]:
     fingerprint = run.model_fingerprint
     return {
         "format": BASELINE_FORMAT,
@@ -107,21 +113,10 @@ def _baseline_header(run: RunRecord, splits: list[str], n_samples: int) -> dict[
             "kind": fingerprint.get("kind"),
             "fingerprint_hash": content_hash(fingerprint),
         },
-        "primary_metrics": primary_metrics(run.task, run.config.get("task_dir"), splits),
+        "primary_metrics": primary,
         "n_samples": n_samples,
         "created": run.started_at.isoformat(timespec="seconds") + "Z",
     }
-
-
-def primary_metrics(task_name: str, task_dir: str | None, splits: list[str]) -> dict[str, str]:
-    """Each split's primary metric, or ``{}`` when the task cannot be loaded here (the gate then asks for --metric)."""
-    from harness.registry import get_task
-
-    try:
-        task = get_task(task_name, task_dir)
-    except (HarnessError, OSError, ImportError):
-        return {}
-    return {split: task.primary_metric_for(split) for split in splits}
 
 
 def read_baseline(path: str | Path) -> Baseline:
@@ -146,9 +141,5 @@ def read_baseline(path: str | Path) -> Baseline:
             raise BadInput(f"{where}: expected {{split, id, scores}} with strings and a scores object")
         if example_id in scores.setdefault(split, {}):
             raise BadInput(f"{where}: duplicate example id '{example_id}' in split {split}")
-        scores[split][example_id] = {k: float(v) for k, v in values.items() if _is_number(v)}
+        scores[split][example_id] = {k: float(v) for k, v in values.items() if is_number(v)}
     return Baseline(str(path), header, scores)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not math.isnan(value)

@@ -5,46 +5,56 @@ written by ``harness export --baseline``. The comparison is paired on the exampl
 share: binary metrics with an exact McNemar test, continuous ones with a seeded paired bootstrap.
 A comparison fails when the candidate is worse by more than ``max_drop`` and the difference is
 significant at ``alpha``. Runs that cannot be compared raise BadInput with the reason.
+
+The default metric of a split is its primary metric as the store (or the baseline file) records it;
+no task plugin is imported. Reports are rendered by :mod:`harness.gate_report`.
 """
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from xml.etree import ElementTree as ET
-
-from pydantic import BaseModel, ConfigDict, Field
-from rich.markup import escape
-from rich.table import Table
 
 from harness.errors import BadInput
-from harness.export import primary_metrics, read_baseline
-from harness.metrics.stats import PAIRED_RESAMPLES, mcnemar_exact, paired_bootstrap
+from harness.export import read_baseline
+from harness.gate_report import (
+    FAIL,
+    IMPROVED,
+    MARKDOWN_MARKER,
+    PASS,
+    Comparison,
+    GateOptions,
+    GateReport,
+    render_table,
+    to_junit,
+    to_markdown,
+)
+from harness.metrics.stats import mcnemar_exact, paired_bootstrap
 from harness.store import RunRecord, Store
+from harness.types import is_number
 
-FAIL, PASS, IMPROVED = "fail", "pass", "improved"
-MARKDOWN_MARKER = "<!-- harness-gate -->"
+__all__ = [
+    "FAIL",
+    "IMPROVED",
+    "MARKDOWN_MARKER",
+    "PASS",
+    "Comparison",
+    "GateOptions",
+    "GateReport",
+    "GateSide",
+    "compare_task",
+    "load_sides",
+    "render_table",
+    "run_gate",
+    "save_gate",
+    "to_junit",
+    "to_markdown",
+]
 
 Scores = dict[str, dict[str, dict[str, float]]]  # split -> example id -> metric -> value
-
-
-class GateOptions(BaseModel):
-    """What to compare and how strictly; the CLI's options, usable from a notebook."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    task: str | None = None
-    splits: tuple[str, ...] | None = None
-    metrics: tuple[str, ...] | None = None
-    max_drop: float = Field(default=0.01, ge=0.0)
-    alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
-    resamples: int = Field(default=PAIRED_RESAMPLES, ge=PAIRED_RESAMPLES)
-    seed: int = 0
-    task_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,8 +67,7 @@ class GateSide:
     data_hash: str
     label: str
     run_id: str | None
-    primary_metrics: dict[str, str]
-    task_dir: str | None
+    primary_metrics: dict[str, str]  # split -> metric, as stored with the run or in the file's header
     scores: Scores
 
     def describe(self) -> str:
@@ -66,62 +75,6 @@ class GateSide:
         return f"{self.label} ({self.source})"
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """One paired comparison: candidate − baseline on one task, split and metric."""
-
-    task: str
-    split: str
-    metric: str
-    test: str  # "mcnemar" or "bootstrap"
-    n: int
-    baseline: float
-    candidate: float
-    diff: float
-    ci_low: float
-    ci_high: float
-    p_value: float
-    verdict: str
-    # binary metrics: pairs right in the baseline and wrong in the candidate, and the reverse
-    regressions: int | None = None
-    improvements: int | None = None
-
-
-@dataclass(frozen=True)
-class GateReport:
-    """Everything one gate decided, ready to print, store or write as Markdown and JUnit."""
-
-    gate_id: str
-    created_at: datetime
-    baseline: str
-    candidate: str
-    options: GateOptions
-    comparisons: tuple[Comparison, ...]
-    notes: tuple[str, ...]
-    runs: dict[str, tuple[str | None, str | None]]  # task -> (baseline run id, candidate run id)
-
-    @property
-    def verdict(self) -> str:
-        """``fail`` if any comparison failed, else ``improved`` if any improved, else ``pass``."""
-        verdicts = {c.verdict for c in self.comparisons}
-        return FAIL if FAIL in verdicts else IMPROVED if IMPROVED in verdicts else PASS
-
-    @property
-    def exit_code(self) -> int:
-        """0 when the gate passes (improvements included), 1 on a regression."""
-        return 1 if self.verdict == FAIL else 0
-
-    def summary(self) -> str:
-        """One line for the terminal and the JUnit suite."""
-        count = {v: sum(c.verdict == v for c in self.comparisons) for v in (FAIL, IMPROVED)}
-        return (
-            f"gate {self.verdict}: {count[FAIL]} regression(s), {count[IMPROVED]} significant improvement(s) "
-            f"in {len(self.comparisons)} comparison(s) "
-            f"(max drop {self.options.max_drop:g}, alpha {self.options.alpha:g})"
-        )
-
-
-# ---- loading ------------------------------------------------------------------------------
 def load_sides(ref: str, db: str | Path, task: str | None = None) -> list[GateSide]:
     """A run id, a label (latest complete run of each task, or of ``task``) or a baseline file."""
     if ref.endswith(".jsonl") or Path(ref).is_file():
@@ -158,7 +111,6 @@ def _side_from_file(path: str) -> GateSide:
         label=str(header.get("label") or Path(path).stem),
         run_id=header.get("run_id"),
         primary_metrics=dict(header.get("primary_metrics") or {}),
-        task_dir=None,
         scores=baseline.scores,
     )
 
@@ -168,9 +120,7 @@ def _side_from_run(store: Store, run: RunRecord) -> GateSide:
         raise BadInput(f"run {run.run_id} is {run.status}, not complete: re-run its command to finish it, then gate")
     scores: Scores = {}
     for split, example_id, values in store.sample_scores(run.run_id):
-        scores.setdefault(split, {})[example_id] = {
-            k: float(v) for k, v in values.items() if isinstance(v, (int, float)) and not math.isnan(v)
-        }
+        scores.setdefault(split, {})[example_id] = {k: float(v) for k, v in values.items() if is_number(v)}
     return GateSide(
         source=f"run {run.run_id}",
         task=run.task,
@@ -178,8 +128,7 @@ def _side_from_run(store: Store, run: RunRecord) -> GateSide:
         data_hash=run.data_hash,
         label=run.label,
         run_id=run.run_id,
-        primary_metrics={},
-        task_dir=run.config.get("task_dir"),
+        primary_metrics=store.primary_metrics(run.run_id),
         scores=scores,
     )
 
@@ -246,7 +195,7 @@ def compare_task(base: GateSide, cand: GateSide, options: GateOptions, notes: li
         sizes = (len(base.scores[split]), len(cand.scores[split]))
         if len(ids) < max(sizes):
             notes.append(f"{base.task} · {split}: compared the {len(ids)} shared examples of {sizes[0]} / {sizes[1]}")
-        for metric in _metrics(split, base, cand, options):
+        for metric in _metrics(split, base, cand, ids, options, notes):
             comparisons.append(compare_metric(base, cand, split, metric, ids, options))
     return comparisons
 
@@ -267,15 +216,23 @@ def _splits(base: GateSide, cand: GateSide, options: GateOptions) -> list[str]:
     return splits
 
 
-def _metrics(split: str, base: GateSide, cand: GateSide, options: GateOptions) -> list[str]:
+def _metrics(
+    split: str, base: GateSide, cand: GateSide, ids: list[str], options: GateOptions, notes: list[str]
+) -> list[str]:
+    """``--metric``, else the split's stored primary metric, else (said in a note) its first shared metric by name."""
     if options.metrics:
         return list(options.metrics)
     metric = cand.primary_metrics.get(split) or base.primary_metrics.get(split)
-    if metric is None:
-        task_dir = options.task_dir or cand.task_dir or base.task_dir
-        metric = primary_metrics(base.task, task_dir, [split]).get(split)
-    if metric is None:
-        raise BadInput(f"task {base.task}: cannot load it here to find its primary metric: pass --metric or --task-dir")
+    if metric is not None:
+        return [metric]
+    shared = {m for i in ids for m in base.scores[split][i]} & {m for i in ids for m in cand.scores[split][i]}
+    if not shared:
+        raise BadInput(f"task {base.task} split {split}: no metric is scored on both sides: nothing to compare")
+    metric = min(shared)
+    notes.append(
+        f"{base.task} · {split}: no primary metric stored with either side; compared {metric}, "
+        "the first metric by name (choose with --metric)"
+    )
     return [metric]
 
 
@@ -331,7 +288,7 @@ def decide(diff: float, p_value: float, options: GateOptions) -> str:
     return PASS
 
 
-# ---- storing and reporting ----------------------------------------------------------------
+# ---- storing ------------------------------------------------------------------------------
 def save_gate(report: GateReport, db: str | Path) -> None:
     """Append the gate's comparisons to the store's ``gates`` table (the leaderboard's history)."""
     rows = [
@@ -354,85 +311,3 @@ def save_gate(report: GateReport, db: str | Path) -> None:
         for c in report.comparisons
     ]
     Store(db).write_gate(rows)
-
-
-_ICONS = {FAIL: "❌ fail", PASS: "✅ pass", IMPROVED: "🚀 improved"}
-_STYLES = {FAIL: "bold red", PASS: "green", IMPROVED: "bold cyan"}
-
-
-def _p(value: float) -> str:
-    return "<0.0001" if value < 1e-4 else f"{value:.4f}"
-
-
-def _test_name(c: Comparison) -> str:
-    if c.test == "mcnemar":
-        return f"McNemar ({c.regressions}↓ {c.improvements}↑)"
-    return "paired bootstrap"
-
-
-def _diff(c: Comparison) -> str:
-    return f"{c.diff:+.4f} [{c.ci_low:+.4f}, {c.ci_high:+.4f}]"
-
-
-def render_table(report: GateReport) -> Table:
-    """The terminal table: one row per task, split and metric."""
-    table = Table(title=escape(f"harness gate · {report.candidate} vs {report.baseline}"), title_justify="left")
-    for name in ("task", "split", "metric", "n", "baseline", "candidate", "Δ [95% CI]", "p", "test", "verdict"):
-        table.add_column(name, justify="right" if name in ("n", "baseline", "candidate", "p") else "left")
-    for c in report.comparisons:
-        names = (escape(c.task), escape(c.split), escape(c.metric))
-        values = (str(c.n), f"{c.baseline:.4f}", f"{c.candidate:.4f}", _diff(c), _p(c.p_value), _test_name(c))
-        table.add_row(*names, *values, f"[{_STYLES[c.verdict]}]{c.verdict}[/]")
-    return table
-
-
-def to_markdown(report: GateReport) -> str:
-    """A PR comment: verdict, what was compared, one table row per task/split/metric, notes."""
-    headline = {FAIL: "❌ regression", PASS: "✅ pass", IMPROVED: "✅ pass, with significant improvements"}
-    lines = [
-        MARKDOWN_MARKER,
-        f"### harness gate: {headline[report.verdict]}",
-        "",
-        f"Baseline: `{report.baseline}`  ",
-        f"Candidate: `{report.candidate}`  ",
-        f"Fails on a drop larger than {report.options.max_drop:g} that is significant at α = {report.options.alpha:g} "
-        "(paired on shared example ids; exact McNemar for 0/1 metrics, paired bootstrap otherwise).",
-        "",
-        "| task | split | metric | n | baseline | candidate | Δ [95% CI] | p | test | verdict |",
-        "|---|---|---|---:|---:|---:|---|---:|---|---|",
-    ]
-    for c in report.comparisons:
-        lines.append(
-            f"| {c.task} | {c.split} | {c.metric} | {c.n} | {c.baseline:.4f} | {c.candidate:.4f} | {_diff(c)} | "
-            f"{_p(c.p_value)} | {_test_name(c)} | {_ICONS[c.verdict]} |"
-        )
-    if report.notes:
-        lines += ["", *[f"- {note}" for note in report.notes]]
-    lines += ["", f"<sub>{report.summary()} · {report.gate_id}</sub>", ""]
-    return "\n".join(lines)
-
-
-def to_junit(report: GateReport) -> str:
-    """JUnit XML: one test case per task/split/metric, failed where the gate fails."""
-    failures = sum(c.verdict == FAIL for c in report.comparisons)
-    attrs = {"name": "harness gate", "tests": str(len(report.comparisons)), "failures": str(failures), "errors": "0"}
-    root = ET.Element("testsuites", attrs)
-    suite = ET.SubElement(root, "testsuite", {**attrs, "skipped": "0", "timestamp": report.created_at.isoformat()})
-    properties = ET.SubElement(suite, "properties")
-    for name, value in (("baseline", report.baseline), ("candidate", report.candidate), ("gate_id", report.gate_id)):
-        ET.SubElement(properties, "property", {"name": name, "value": value})
-    for c in report.comparisons:
-        case = ET.SubElement(
-            suite, "testcase", {"classname": f"harness.gate.{c.task}", "name": f"{c.split}/{c.metric}", "time": "0"}
-        )
-        detail = (
-            f"baseline {c.baseline:.4f}, candidate {c.candidate:.4f}, diff {_diff(c)}, p {_p(c.p_value)} "
-            f"({_test_name(c)}, n {c.n}): {c.verdict}"
-        )
-        if c.verdict == FAIL:
-            drop, limits = -c.diff, f"{report.options.max_drop:g} (p {_p(c.p_value)} < {report.options.alpha:g})"
-            message = f"{c.metric} dropped by {drop:.4f} > {limits}"
-            ET.SubElement(case, "failure", {"message": message, "type": "regression"}).text = detail
-        ET.SubElement(case, "system-out").text = detail
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

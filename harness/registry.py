@@ -1,20 +1,24 @@
-"""The one registry: tasks and models come from entry points (``harness.tasks``, ``harness.models``).
+"""The one registry: tasks, task sources and models come from entry points (``harness.tasks``,
+``harness.task_sources``, ``harness.models``).
 
 Built-ins register through the same entry points in pyproject.toml as third-party plugins, so
 there is no second list. ``--task-dir DIR`` adds tasks from ``DIR/<name>/task.py`` (a module
-with a ``TASK`` attribute: a Task subclass or instance).
+with a ``TASK`` attribute: a Task subclass or instance). A task name ``PREFIX:NAME`` belongs to the
+task source registered as PREFIX (``lm_eval:hellaswag``).
 """
 
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
 from harness.errors import BadInput, UnknownName
-from harness.tasks.base import Task
+from harness.models.base import LoadOptions, ModelBackend
+from harness.task import Task
 
 
 @cache
@@ -54,7 +58,7 @@ def _task_from_file(path: Path) -> Task:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if not hasattr(module, "TASK"):
-        raise BadInput(f"{path}: define TASK = YourTask (a harness.tasks.base.Task subclass)")
+        raise BadInput(f"{path}: define TASK = YourTask (a harness.task.Task subclass)")
     return _instantiate(module.TASK, str(path))
 
 
@@ -65,6 +69,57 @@ def _instantiate(obj: Any, where: str) -> Task:
     return task
 
 
+def task_source_entry(prefix: str) -> EntryPoint | None:
+    """The ``harness.task_sources`` entry point registered as ``prefix`` (``lm_eval``), if any."""
+    return _group("harness.task_sources").get(prefix)
+
+
 def model_factories() -> dict[str, EntryPoint]:
     """Model entry points: built-in names (``smollm2-135m``) and spec prefixes (``replay``, ``openai``)."""
     return _group("harness.models")
+
+
+def resolve_model(spec: str, args: dict[str, str] | None = None, opts: LoadOptions | None = None) -> ModelBackend:
+    """Build the backend a spec names: ``PREFIX:TARGET``, a built-in name, or a checkpoint path.
+
+    Args:
+        spec: e.g. ``./ckpt``, ``smollm2-135m``, ``replay:outputs.jsonl``, ``openai:gpt-4o``, ``oracle``.
+        args: ``--model-arg`` values, validated by the backend.
+    """
+    factories = model_factories()
+    args = dict(args or {})
+    opts = opts or LoadOptions()
+    if opts.load_named is None:
+        opts = replace(opts, load_named=load_named)
+    prefix, sep, target = spec.partition(":")
+    if sep and prefix in factories and len(prefix) > 1:  # len>1: not a Windows drive letter
+        return factories[prefix].load()(spec, target, args, opts)
+    if spec in factories:
+        return factories[spec].load()(spec, spec, args, opts)
+    if Path(spec).exists():
+        return factories["hf"].load()(spec, spec, args, opts)
+    names = sorted(n for n in factories if n not in ("hf",))
+    raise UnknownName(
+        f"unknown model '{spec}': give a checkpoint directory, a built-in name, or a prefix "
+        f"({', '.join(names)}), e.g. smollm2-135m or replay:outputs.jsonl"
+    )
+
+
+def load_named(name: str, args: dict[str, str], opts: LoadOptions) -> ModelBackend | None:
+    """The model registered as ``name`` (a built-in such as smollm2-135m), or None when no model has that name."""
+    factories = model_factories()
+    if name not in factories or name == "hf":
+        return None
+    if opts.load_named is None:
+        opts = replace(opts, load_named=load_named)
+    return factories[name].load()(name, name, args, opts)
+
+
+def default_label(spec: str) -> str:
+    """A display name from a spec: a path's last component, otherwise the spec itself."""
+    prefix, sep, target = spec.partition(":")
+    if sep and prefix in ("replay", "hf"):
+        return f"{prefix}:{Path(target).name}"
+    if Path(spec).exists() or "/" in spec:
+        return Path(spec.rstrip("/")).name or spec
+    return spec

@@ -1,35 +1,32 @@
-"""``run_eval``: load → render → generate → score → store, resumable, one call for CLI and notebooks."""
+"""Harness Task plugins as a task source: select → render → generate → score → store, batched and resumable.
+
+``run_eval`` is the one call for the CLI and notebooks: it asks the registry for the task's source (a
+``PREFIX:NAME`` task, such as ``lm_eval:NAME``, goes to the source registered for PREFIX; a plain name is a
+Task plugin, planned here) and hands the planned evaluation to :func:`harness.lifecycle.execute`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import random
-import subprocess
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
-from harness import __version__
 from harness.errors import BadInput, HarnessError
-from harness.lmeval.run import is_lm_eval, run_lm_eval
-from harness.models.base import ModelBackend
-from harness.models.middleware import Middleware, default_cache_dir, wrap
-from harness.models.replay import ReplayBackend
-from harness.models.resolve import LoadOptions, default_label, resolve_model
-from harness.registry import get_task
+from harness.lifecycle import Aggregate, Evaluation, Progress, RunSummary, TaskSource, execute, find_source, no_progress
+from harness.models.base import LoadOptions, ModelBackend
+from harness.models.cache import default_cache_dir
+from harness.models.wrapper import wrap
+from harness.registry import default_label, get_task, resolve_model
 from harness.store import Store
-from harness.tasks.base import MetricValue, RenderOptions, Task
-from harness.types import Example, Request, Response, RunConfig, SampleResult, content_hash
+from harness.task import RenderOptions, Task
+from harness.types import Example, MetricValue, Request, Response, RunConfig, SampleResult, content_hash
 
-# A callback the CLI uses for progress bars: (event, split, count) with event in start/advance/end.
-Progress = Callable[[str, str, int], None]
+__all__ = ["PluginSource", "Progress", "RunSummary", "data_hash", "few_shot_examples", "run_eval", "select_examples"]
 
-ORACLE_SPEC = "oracle"
 # How long finished samples may wait for more to share their write, and how often the wait looks.
 WRITE_WAIT_S = 0.5
 WRITE_POLL_S = 0.02
@@ -37,43 +34,65 @@ WRITE_POLL_S = 0.02
 LOCK_GAP_S = 0.03
 
 
-@dataclass
-class RunSummary:
-    """What a finished (or resumed and finished) run reports."""
+def run_eval(config: RunConfig, progress: Progress | None = None) -> RunSummary:
+    """Evaluate ``config.model`` on ``config.task`` and store every sample; resumes an unfinished run.
 
-    run_id: str
-    task: str
-    task_version: str
-    model: str
-    label: str
-    status: str
-    n_samples: int
-    n_errors: int
-    wall_s: float
-    metrics: dict[str, dict[str, MetricValue]]
-    primary: dict[str, str] = field(default_factory=dict)
-    reused: int = 0
-    resumed_from: str | None = None
-    cost_usd: float | None = None
-    tokens_in: int | None = None
-    tokens_out: int | None = None
+    Raises HarnessError subclasses for bad input before any run is created.
+    """
+    source = find_source(config.task) or PluginSource()
+    evaluation = source.plan(config)
+    return execute(config, evaluation, config.label or default_label(config.model), progress or no_progress)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The ``--output-json`` document."""
-        return {
-            "run_id": self.run_id,
-            "task": self.task,
-            "task_version": self.task_version,
-            "model": self.model,
-            "label": self.label,
-            "status": self.status,
-            "n_samples": self.n_samples,
-            "n_errors": self.n_errors,
-            "wall_s": round(self.wall_s, 3),
-            "metrics": {
-                split: {name: m.to_dict() for name, m in by_name.items()} for split, by_name in self.metrics.items()
-            },
-        }
+
+class PluginSource(TaskSource):
+    """Tasks written against :class:`harness.task.Task` (built-in, entry points, ``--task-dir``)."""
+
+    prefix: ClassVar[str] = ""
+
+    def plan(self, config: RunConfig) -> Evaluation:
+        """The task's selected examples and few-shot turns, and the model, checked against each other."""
+        task = get_task(config.task, config.task_dir)
+        selected = select_examples(task, config)
+        shots = few_shot_examples(task, config.shots, config.seed)
+        model = build_model(config, task, selected)
+        try:
+            opts = RenderOptions(caps=model.caps, mode=config.mode, constrained=config.constrained, shots=shots)
+            task.check_options(opts, [e for examples in selected.values() for e in examples])
+        except BaseException:
+            model.close()
+            raise
+        return PluginEvaluation(task, selected, opts, model, config.seed)
+
+
+class PluginEvaluation(Evaluation):
+    """A Task plugin's examples, rendered, generated in batches, scored and written as they finish."""
+
+    def __init__(
+        self, task: Task, selected: dict[str, list[Example]], opts: RenderOptions, model: ModelBackend, seed: int
+    ) -> None:
+        self.task_plugin = task
+        self.task, self.task_version = task.name, task.version
+        self.selected = selected
+        self.data_hash = data_hash(selected)
+        self.opts = opts
+        self.model = model
+        self.seed = seed
+
+    def evaluate(self, store: Store, run_id: str, progress: Progress) -> None:
+        """Every pending example of every split, in the order the splits were asked for."""
+        done = store.done_ids(run_id)
+        for split, examples in self.selected.items():
+            pending = [e for e in examples if (split, e.id) not in done]
+            progress("start", split, len(examples))
+            progress("advance", split, len(examples) - len(pending))
+            advance = functools.partial(progress, "advance", split)
+            asyncio.run(_evaluate(pending, self.task_plugin, self.model, self.opts, store, run_id, advance))
+            progress("end", split, 0)
+
+    def aggregate(self, store: Store, run_id: str) -> Aggregate:
+        """The task's own aggregation of every stored sample, and its headline metric per split."""
+        metrics = aggregate_run(store, self.task_plugin, run_id, self.seed, order=list(self.selected))
+        return Aggregate(metrics, {split: self.task_plugin.primary_metric_for(split) for split in metrics})
 
 
 def select_examples(task: Task, config: RunConfig) -> dict[str, list[Example]]:
@@ -128,204 +147,26 @@ def few_shot_examples(task: Task, k: int, seed: int) -> tuple[Example, ...]:
     return tuple(random.Random(seed).sample(pool, k))
 
 
-def build_model(config: RunConfig, task: Task, selected: dict[str, list[Example]]) -> Middleware:
+def build_model(config: RunConfig, task: Task, selected: dict[str, list[Example]]) -> ModelBackend:
     """The backend for ``config.model`` inside the one wrapper (cache, retries, limits, timing, cost).
 
-    ``oracle`` replays the task's own targets (scores 1.0).
+    ``oracle`` (a registered model) replays the task's own targets, read through ``references``.
     """
-    backend: ModelBackend
-    if config.model == ORACLE_SPEC:
-        if config.model_args:
-            raise BadInput("--model-arg: the oracle takes no options")
-        outputs = {e.id: Response(text=task.target_text(e)) for examples in selected.values() for e in examples}
-        backend = ReplayBackend(outputs, name=f"oracle:{task.name}", batch_size=config.batch_size)
-    else:
-        opts = LoadOptions(
-            batch_size=config.batch_size, constrained=config.constrained, seed=config.seed, mode=config.mode
-        )
-        backend = resolve_model(config.model, config.model_args, opts)
+
+    def references() -> dict[str, str]:
+        return {e.id: task.target_text(e) for examples in selected.values() for e in examples}
+
+    opts = LoadOptions(
+        batch_size=config.batch_size,
+        constrained=config.constrained,
+        seed=config.seed,
+        mode=config.mode,
+        task=task.name,
+        references=references,
+    )
+    backend = resolve_model(config.model, config.model_args, opts)
     cache_dir = default_cache_dir(config.db) if config.cache else None
     return wrap(backend, concurrency=config.concurrency, cache_dir=cache_dir)
-
-
-def _git_sha() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def run_eval(config: RunConfig, progress: Progress | None = None) -> RunSummary:
-    """Evaluate ``config.model`` on ``config.task`` and store every sample; resumes an unfinished run.
-
-    Raises HarnessError subclasses for bad input before any run is created. ``lm_eval:NAME`` tasks go to
-    lm-eval's own evaluator (harness/lmeval/run.py).
-    """
-    if is_lm_eval(config.task):
-        return run_lm_eval(config, progress or (lambda *_: None))
-    task = get_task(config.task, config.task_dir)
-    selected = select_examples(task, config)
-    shots = few_shot_examples(task, config.shots, config.seed)
-    model = build_model(config, task, selected)
-    try:
-        return _run_with_model(config, task, selected, shots, model, progress or (lambda *_: None))
-    finally:
-        model.close()
-
-
-def _run_with_model(
-    config: RunConfig,
-    task: Task,
-    selected: dict[str, list[Example]],
-    shots: tuple[Example, ...],
-    model: ModelBackend,
-    progress: Progress,
-) -> RunSummary:
-    opts = RenderOptions(caps=model.caps, mode=config.mode, constrained=config.constrained, shots=shots)
-    task.check_options(opts, [e for examples in selected.values() for e in examples])
-    store = Store(config.db)
-    dhash = data_hash(selected)
-    fingerprint = model.fingerprint
-    key = config.resume_key(task.version, dhash, fingerprint)
-    label = config.label or default_label(config.model)
-    found = None if config.fresh else store.find_resumable(key)
-    run_id = open_run(store, config, task.name, task.version, model, label, dhash, key, found)
-    resumed_from = found[0] if found else None
-    if found is None:
-        reused = 0
-    elif found[1] == "complete":  # a new run that keeps the good samples of a finished one
-        reused = store.copy_good_samples(found[0], run_id)
-    else:
-        reused = len(store.done_ids(run_id))
-
-    started = time.perf_counter()
-    done = store.done_ids(run_id)
-    try:
-        for split, examples in selected.items():
-            pending = [e for e in examples if (split, e.id) not in done]
-            progress("start", split, len(examples))
-            progress("advance", split, len(examples) - len(pending))
-            advance = functools.partial(progress, "advance", split)
-            asyncio.run(_evaluate(pending, task, model, opts, store, run_id, advance))
-            progress("end", split, 0)
-    except BaseException:
-        store.add_wall_time(run_id, time.perf_counter() - started)
-        raise
-    metrics = aggregate_run(store, task, run_id, config.seed, order=list(selected))
-    return complete_run(
-        store,
-        run_id,
-        config,
-        (task.name, task.version, label),
-        metrics,
-        {split: task.primary_metric_for(split) for split in metrics},
-        time.perf_counter() - started,
-        reused=reused,
-        resumed_from=resumed_from,
-    )
-
-
-def complete_run(
-    store: Store,
-    run_id: str,
-    config: RunConfig,
-    identity: tuple[str, str, str],
-    metrics: dict[str, dict[str, MetricValue]],
-    primary: dict[str, str],
-    wall_s: float,
-    reused: int = 0,
-    resumed_from: str | None = None,
-) -> RunSummary:
-    """Store the metrics, mark the run complete and report it as stored; ``identity`` is (task, version, label)."""
-    store.finish_run(run_id, metrics, wall_s)
-    run = store.get_run(run_id)
-    assert run is not None
-    task, version, label = identity
-    return RunSummary(
-        run_id=run_id,
-        task=task,
-        task_version=version,
-        model=config.model,
-        label=label,
-        status=run.status,
-        n_samples=run.n_samples or 0,
-        n_errors=run.n_errors or 0,
-        wall_s=run.wall_s or 0.0,
-        metrics=metrics,
-        primary=primary,
-        reused=reused,
-        resumed_from=resumed_from,
-        cost_usd=run.cost_usd,
-        tokens_in=run.tokens_in,
-        tokens_out=run.tokens_out,
-    )
-
-
-def open_run(
-    store: Store,
-    config: RunConfig,
-    task: str,
-    task_version: str,
-    model: ModelBackend,
-    label: str,
-    dhash: str,
-    key: str,
-    found: tuple[str, str] | None = None,
-    extra: dict[str, Any] | None = None,
-) -> str:
-    """The run to write into: the matching unfinished run (``found``, continued in place), else a new one.
-
-    A new run that follows a complete one (``found`` complete: some samples failed) names it in
-    ``resumed_from``; the caller copies its good samples.
-    """
-    if found is not None and found[1] != "complete":
-        return found[0]
-    run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    store.create_run(
-        run_id,
-        key,
-        {
-            "task": task,
-            "task_version": task_version,
-            "data_hash": dhash,
-            "label": label,
-            "model_spec": model.fingerprint.get("spec", config.model),
-            "model_fingerprint": model.fingerprint,
-            "model_kind": model.model_kind,
-            "model_params": model.params,
-            "config": _stored_config(config),
-            "harness_version": __version__,
-            "git_sha": _git_sha(),
-            "resumed_from": found[0] if found else None,
-            "extra": {**(_run_extra(model) or {}), **(extra or {})} or None,
-        },
-    )
-    return run_id
-
-
-def _run_extra(model: ModelBackend) -> dict[str, Any] | None:
-    """What the run row keeps beyond its columns: a fine-tuned checkpoint's training card, so the store
-    still has it when the directory moves or is deleted."""
-    card = model.training_card
-    return {"training_card": card} if card is not None else None
-
-
-def _stored_config(config: RunConfig) -> dict[str, Any]:
-    """The run's configuration as stored: no secrets, and file options relative to the working directory
-    (an absolute path outside it names a machine: only its last part is kept)."""
-    stored = config.model_dump(exclude={"db", "model_args"}) | {"model_args": _safe_args(config.model_args)}
-    for name in ("data", "answers", "task_dir"):
-        if stored.get(name) and Path(stored[name]).is_absolute():
-            path = Path(stored[name])
-            stored[name] = str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else path.name
-    return stored
-
-
-def _safe_args(args: dict[str, str]) -> dict[str, str]:
-    """Model args as stored: anything that looks like a secret is dropped."""
-    secret = ("key", "token", "secret", "password")
-    return {k: v for k, v in args.items() if not any(s in k.lower() for s in secret)}
 
 
 async def _evaluate(
@@ -377,9 +218,7 @@ async def _evaluate(
         for w in workers:
             w.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
-        aclose = getattr(model, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await model.aclose()
 
 
 async def _next_write(
@@ -403,10 +242,7 @@ async def _generate_batch(
     hashes = [request.hash for request in requests]  # once: the wrapper's cache keys and the stored hash
     started = time.perf_counter()
     try:
-        if isinstance(model, Middleware):
-            responses = await model.generate(requests, keys=hashes)
-        else:
-            responses = await model.generate(requests)
+        responses = await model.generate(requests, keys=hashes)
     except HarnessError:
         raise
     except Exception as exc:  # one failed batch is data for each of its samples, not a crash
@@ -419,13 +255,9 @@ async def _generate_batch(
     results = []
     for example, request_hash, response in zip(batch, hashes, responses, strict=True):
         if response.latency_ms is None:
-            response = _with_latency(response, elapsed_ms)
+            response = response.with_latency(elapsed_ms)
         results.append(SampleResult(example, request_hash, response, task.score(example, response)))
     return results
-
-
-def _with_latency(response: Response, latency_ms: float) -> Response:
-    return replace(response, latency_ms=latency_ms)
 
 
 def aggregate_run(

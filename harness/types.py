@@ -7,10 +7,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from harness.paths import DEFAULT_DB
+
+
+def is_number(value: Any) -> bool:
+    """A real number: int or float, neither a bool nor NaN."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
 def canonical_json(value: Any) -> str:
@@ -81,6 +89,9 @@ class Request:
     seed: int | None = None
     # Ask for the answer's probability (``Response.meta["confidence"]``) where the backend can give it.
     logprobs: bool = False
+    # For label-scoring models (ModelCaps.label_scores): the candidate labels, and whether a set may be chosen.
+    labels: tuple[str, ...] | None = None
+    multi_label: bool = False
     # Which example asked: only replay backends read it; it is not part of the hash.
     example_id: str = field(default="", compare=False)
 
@@ -88,8 +99,10 @@ class Request:
         """A JSON-serialisable form (for hashing, caching and export), without the example id."""
         data = asdict(self)
         data.pop("example_id")
-        if not data["logprobs"]:  # absent unless asked for: requests hash as they did before the field existed
-            data.pop("logprobs")
+        # Fields absent unless used, so requests hash as they did before the fields existed.
+        for name, unset in (("logprobs", False), ("labels", None), ("multi_label", False)):
+            if data[name] == unset:
+                data.pop(name)
         return data
 
     @property
@@ -116,6 +129,12 @@ class Response:
     error: str | None = None
     # backend-specific facts worth keeping with the sample, e.g. {"constrained_fallback": True}
     meta: dict[str, Any] = field(default_factory=dict)
+    # A label-scoring model's answer: the chosen labels (the task reads these instead of parsing ``text``).
+    labels: tuple[str, ...] | None = None
+
+    def with_latency(self, latency_ms: float) -> Response:
+        """The same response, timed."""
+        return replace(self, latency_ms=latency_ms)
 
 
 @dataclass(frozen=True)
@@ -137,6 +156,20 @@ class SampleResult:
     scored: Scored
 
 
+@dataclass(frozen=True)
+class MetricValue:
+    """One aggregated metric of one split: value with its 95% CI and sample count."""
+
+    value: float
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form used by --output-json."""
+        return {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high, "n": self.n}
+
+
 class RunConfig(BaseModel):
     """Everything ``harness run`` takes; a notebook builds the same object and calls ``run_eval``."""
 
@@ -149,7 +182,7 @@ class RunConfig(BaseModel):
     answers: str | None = None
     splits: tuple[str, ...] | None = None
     limit: int | None = Field(default=None, ge=1)
-    db: str = "results/harness.duckdb"
+    db: str = DEFAULT_DB
     label: str | None = None
     constrained: bool = False
     mode: Literal["prompt", "native"] = "prompt"
@@ -163,7 +196,7 @@ class RunConfig(BaseModel):
     seed: int = 0
     shots: int = Field(default=0, ge=0)
     task_dir: str | None = None
-    # lm_eval:NAME tasks only: simple_evaluate options (harness/lmeval/run.py LM_EVAL_ARGS).
+    # lm_eval:NAME tasks only: simple_evaluate options (harness/interop/lmeval/run.py LM_EVAL_ARGS).
     lm_eval_args: dict[str, str] = Field(default_factory=dict)
 
     def resume_key(self, task_version: str, data_hash: str, fingerprint: dict[str, Any]) -> str:

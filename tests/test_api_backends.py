@@ -17,9 +17,9 @@ import pytest
 from harness.errors import BadInput
 from harness.fake_server import FakeServer, Faults, Script
 from harness.models.anthropic_api import load_anthropic
-from harness.models.middleware import wrap
+from harness.models.base import LoadOptions
 from harness.models.openai_api import load_openai
-from harness.models.resolve import LoadOptions
+from harness.models.wrapper import wrap
 from harness.runner import run_eval
 from harness.store import Store
 from harness.types import Message, Request, RunConfig, ToolCall

@@ -158,3 +158,17 @@ def test_help_and_list_do_not_import_heavy_modules():
 
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_help_imports_neither_the_records_nor_the_store():
+    # `harness --help` stays as fast as typer and rich allow: pydantic (harness.types) and duckdb load on use.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.argv = ['harness', '--help']; from harness.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pydantic', 'duckdb', 'harness.types', 'harness.store') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().endswith("[]")

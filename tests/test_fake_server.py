@@ -145,7 +145,7 @@ def test_api_key_check_and_unknown_route():
 def test_oracle_script_answers_each_prompt_with_its_target():
     script = Script.oracle("echo", task_dir=str(TASK_DIR), fallback="?")
     from harness.registry import get_task
-    from harness.tasks.base import RenderOptions
+    from harness.task import RenderOptions
 
     task = get_task("echo", str(TASK_DIR))
     example = next(iter(task.load("test")))

@@ -24,11 +24,11 @@ from harness.finetune import (
     load_generative_base,
     train_examples,
 )
+from harness.models.base import LoadOptions
 from harness.models.hf import load_checkpoint, render_prompt
-from harness.models.resolve import LoadOptions
 from harness.registry import get_task
 from harness.runner import run_eval
-from harness.tasks.base import RenderOptions
+from harness.task import RenderOptions
 from harness.types import RunConfig
 from tests.conftest import TASK_DIR, harness_cli
 from tests.tiny_models import make_tiny_causal, make_tiny_classifier, make_tiny_seq2seq, make_tokenizer

@@ -17,7 +17,7 @@ from harness.export import read_baseline, write_baseline
 from harness.gate import GateOptions, GateSide, compare_task, run_gate, save_gate, to_junit, to_markdown
 from harness.metrics.stats import _paired_means, _resampled_means, mcnemar_exact, paired_bootstrap
 from harness.runner import run_eval
-from harness.store import SCHEMA_VERSION, Store
+from harness.store import GATE_COLUMNS, SCHEMA_VERSION, Store
 from harness.types import RunConfig
 from tests.conftest import TASK_DIR, harness_cli
 
@@ -110,7 +110,7 @@ def test_binary_differences_draw_counts_with_the_same_distribution():
 def test_identical_runs_pass(db, tmp_path, echo_n):
     echo_run(db, tmp_path, "base", BASE_WRONG)
     echo_run(db, tmp_path, "cand", BASE_WRONG)
-    result = harness_cli("gate", "--baseline", "base", "--candidate", "cand", "--db", db, "--task-dir", str(TASK_DIR))
+    result = harness_cli("gate", "--baseline", "base", "--candidate", "cand", "--db", db)  # the store names exact_match
     assert result.returncode == 0, result.stderr
     assert "gate pass: 0 regression(s)" in result.stdout.replace("\n", " ")
 
@@ -166,7 +166,7 @@ def test_a_significant_improvement_passes_and_is_reported(db, tmp_path, echo_n):
 
 def side(scores: dict[str, dict[str, float]], **fields) -> GateSide:
     defaults = {"source": "test", "task": "t", "task_version": "1", "data_hash": "h", "label": "x", "run_id": None,
-                "primary_metrics": {"test": "rouge"}, "task_dir": None}  # fmt: skip
+                "primary_metrics": {"test": "rouge"}}  # fmt: skip
     return GateSide(**{**defaults, **fields}, scores={"test": {k: {"rouge": v} for k, v in scores.items()}})
 
 
@@ -280,12 +280,19 @@ def test_export_needs_exactly_one_output_and_bad_baseline_lines_are_named(db, tm
 
 
 # ---- the stored history -----------------------------------------------------------------------
+def stored_gates(db: str) -> list[dict]:
+    """The ``gates`` table as the leaderboard reads it, newest first."""
+    with duckdb.connect(db, read_only=True) as con:
+        rows = con.execute(f"SELECT {', '.join(GATE_COLUMNS)} FROM gates ORDER BY created_at DESC").fetchall()
+    return [dict(zip(GATE_COLUMNS, row, strict=True)) for row in rows]
+
+
 def test_gate_results_are_stored(db, tmp_path, echo_n):
     echo_run(db, tmp_path, "base", BASE_WRONG)
     echo_run(db, tmp_path, "cand", BASE_WRONG | set(range(1, 200, 10)))
     assert harness_cli("gate", "--baseline", "base", "--candidate", "cand", "--db", db).returncode == 1
     assert harness_cli("gate", "--baseline", "base", "--candidate", "base", "--db", db, "--no-store").returncode == 0
-    (row,) = Store(db, read_only=True).gate_results()
+    (row,) = stored_gates(db)
     assert (row["task"], row["split"], row["metric"], row["test"], row["n"]) == (
         "echo",
         "test",
@@ -304,12 +311,13 @@ def test_a_version_1_store_gains_the_gates_table(tmp_path, db, echo_n):
     with duckdb.connect(db) as con:  # make it look like a file written before gates existed
         con.execute("DROP TABLE gates")
         con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-    assert Store(db, read_only=True).gate_results() == []
-    report = run_gate("base", "base", db)
+    report = run_gate("base", "base", db)  # read-only: the file stays as it is
+    with duckdb.connect(db, read_only=True) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
     save_gate(report, db)
     with duckdb.connect(db, read_only=True) as con:
         assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
-    assert [r["gate_id"] for r in Store(db, read_only=True).gate_results()] == [report.gate_id]
+    assert [r["gate_id"] for r in stored_gates(db)] == [report.gate_id]
     assert Store(db, read_only=True).get_run(report.runs["echo"][0] or "") is not None
 
 

@@ -10,14 +10,17 @@ import pytest
 from harness.errors import BadInput
 from harness.metrics.calls import format_calls, parse_calls
 from harness.registry import get_task
-from harness.tasks.base import RenderOptions
-from harness.tasks.gis_command import generate
+from harness.task import RenderOptions
+from harness.tasks.gis_command.datagen.families import FAMILIES
+from harness.tasks.gis_command.datagen.phrasing import id_patterns
+from harness.tasks.gis_command.datagen.pools import CLOSED_STRINGS, ID_POOLS, OOD_POOLS
+from harness.tasks.gis_command.datagen.samplers import number_words
 from harness.tasks.gis_command.task import COMMANDS, METRICS, GisCommandTask, command_breakdown
 from harness.types import Example, Response, SampleResult, Scored
 from tests.conftest import harness_cli
 
 TASK = GisCommandTask()
-DATA_DIR = Path(generate.__file__).parent / "data"
+DATA_DIR = TASK.data_dir
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +81,8 @@ def test_ood_has_phrasings_and_two_command_compositions(splits):
 
 
 def test_ood_phrasings_are_unseen(splits):
-    patterns = generate.id_patterns()
-    assert not {t for f in generate.FAMILIES for t in f.ood_templates} & {
-        t for f in generate.FAMILIES for t in f.id_templates
-    }
+    patterns = id_patterns()
+    assert not {t for f in FAMILIES for t in f.ood_templates} & {t for f in FAMILIES for t in f.id_templates}
     for example in splits["ood"]:
         if "ood:phrasing" in example.tags:
             assert not any(p.fullmatch(example.inputs["text"]) for p in patterns), example.inputs["text"]
@@ -92,20 +93,14 @@ def test_ood_phrasings_are_unseen(splits):
 def test_ood_places_files_and_names_are_unseen(splits):
     in_distribution = string_args(splits["train"]) | string_args(splits["test"])
     ood = string_args(splits["ood"])
-    assert ood & in_distribution <= generate.CLOSED_STRINGS
-    open_values = ood - generate.CLOSED_STRINGS
+    assert ood & in_distribution <= CLOSED_STRINGS
+    open_values = ood - CLOSED_STRINGS
     assert len(open_values) >= 40 and {"Reykjavik", "wetlands", "voter_turnout"} <= open_values
     # the value lists themselves share nothing
     for field in ("places", "layers", "labels", "urls", "wms_layers", "regions", "attributes"):
-        assert not set(getattr(generate.ID_POOLS, field)) & set(getattr(generate.OOD_POOLS, field)), field
-    id_files = {f for files in generate.ID_POOLS.files.values() for f in files}
-    assert not id_files & {f for files in generate.OOD_POOLS.files.values() for f in files}
-
-
-def test_generator_reproduces_committed_files(tmp_path):
-    generate.main([str(tmp_path)])
-    for split in ("train", "test", "ood"):
-        assert (tmp_path / f"{split}.jsonl").read_bytes() == (DATA_DIR / f"{split}.jsonl").read_bytes(), split
+        assert not set(getattr(ID_POOLS, field)) & set(getattr(OOD_POOLS, field)), field
+    id_files = {f for files in ID_POOLS.files.values() for f in files}
+    assert not id_files & {f for files in OOD_POOLS.files.values() for f in files}
 
 
 def test_records_have_the_documented_fields():
@@ -119,7 +114,7 @@ def test_records_have_the_documented_fields():
      (1000, "one thousand"), (1500, "one thousand five hundred"), (2500, "two thousand five hundred")],
 )  # fmt: skip
 def test_number_words(n, words):
-    assert generate.number_words(n) == words
+    assert number_words(n) == words
 
 
 # ---- rendering and scoring --------------------------------------------------------------------

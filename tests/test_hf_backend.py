@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,16 +17,13 @@ import torch
 
 from harness.errors import BadInput, MissingDependency
 from harness.models import builtin
-from harness.models.constrained import BatchGrammarProcessor, short_error
-from harness.models.hf import (
-    HFBackend,
-    detect_kind,
-    fingerprint_label,
-    finish_row,
-    load_checkpoint,
-    truncate_at_stop,
-)
-from harness.models.resolve import LoadOptions, resolve_model
+from harness.models.base import LoadOptions, ModelBackend
+from harness.models.hf.backend import HFArgs, HFBackend
+from harness.models.hf.checkpoint import detect_kind, fingerprint_label, load_checkpoint, open_checkpoint
+from harness.models.hf.classifier import HFClassifierBackend
+from harness.models.hf.constrained import BatchGrammarProcessor, short_error
+from harness.models.hf.generation import finish_row, truncate_at_stop
+from harness.registry import resolve_model
 from harness.types import Message, Request, Response
 from tests.tiny_models import make_tiny_causal, make_tiny_classifier, make_tiny_seq2seq
 
@@ -68,7 +66,7 @@ def ask(prompt: str, **fields: Any) -> Request:
     return Request(messages=(Message("user", prompt),), **fields)
 
 
-def run(backend: HFBackend, requests: Sequence[Request]) -> list[Response]:
+def run(backend: ModelBackend, requests: Sequence[Request]) -> list[Response]:
     """Call the async generate the way the runner does."""
     return asyncio.run(backend.generate(requests))
 
@@ -119,6 +117,60 @@ def test_bad_model_args_are_one_line_errors(checkpoints: dict[str, Path], args: 
     with pytest.raises(BadInput, match=match) as info:
         load_checkpoint("ckpt", str(checkpoints["causal"]), args, LoadOptions())
     assert "\n" not in str(info.value)
+
+
+def test_a_classifier_answers_labels_one_or_a_set_as_the_request_asks(checkpoints: dict[str, Path]) -> None:
+    classifier = load_checkpoint("clf", str(checkpoints["classifier"]), {"label_threshold": "0.0"}, LoadOptions())
+    assert isinstance(classifier, HFClassifierBackend) and classifier.caps.label_scores
+    names = classifier.caps.labels
+    one, many, plain = run(
+        classifier,
+        [
+            ask("where is my parcel", labels=names),
+            ask("where is my parcel", labels=names, multi_label=True),
+            ask("where is my parcel"),  # no candidates named: still one label
+        ],
+    )
+    assert one.labels is not None and len(one.labels) == 1 and one.labels[0] in names
+    assert one.text == one.labels[0] and 0 < one.meta["confidence"] <= 1  # a label, not a task's JSON
+    assert many.labels == tuple(sorted(names)) and many.text == ", ".join(sorted(names))  # all over a 0.0 threshold
+    assert plain.labels == one.labels
+
+
+def make_adapter(base: Path, out: Path, base_name: str) -> Path:
+    """A LoRA adapter over the tiny causal checkpoint, naming its base ``base_name``."""
+    import peft
+    from transformers import AutoModelForCausalLM
+
+    config = peft.LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    with warnings.catch_warnings():  # peft calls a transformers method deprecated in v5
+        warnings.simplefilter("ignore", FutureWarning)
+        peft.get_peft_model(AutoModelForCausalLM.from_pretrained(base), config).save_pretrained(str(out))
+    settings = json.loads((out / "adapter_config.json").read_text())
+    (out / "adapter_config.json").write_text(json.dumps({**settings, "base_model_name_or_path": base_name}))
+    return out
+
+
+def test_an_adapter_reaches_a_named_base_through_load_named(checkpoints: dict[str, Path], tmp_path: Path) -> None:
+    pytest.importorskip("peft")
+    adapter = make_adapter(checkpoints["causal"], tmp_path / "adapter", "tiny-base")
+    asked: list[str] = []
+
+    def load_named(name: str, args: dict[str, str], opts: LoadOptions) -> ModelBackend | None:
+        asked.append(name)
+        if name != "tiny-base":
+            return None
+        return open_checkpoint(checkpoints["causal"], HFArgs.parse(args, name), opts, label=name)
+
+    backend = load_checkpoint("adapter", str(adapter), {}, LoadOptions(load_named=load_named))
+    assert asked == ["tiny-base"] and backend.fingerprint["base"] == "tiny-base" and backend.fingerprint["adapter"]
+    with pytest.raises(BadInput, match=r"base model 'tiny-base' not found"):
+        load_checkpoint("adapter", str(adapter), {}, LoadOptions())  # no resolver: names are not looked up
+    # resolve_model gives the registry's names: a base named "oracle" reaches the oracle's factory.
+    settings = json.loads((adapter / "adapter_config.json").read_text())
+    (adapter / "adapter_config.json").write_text(json.dumps({**settings, "base_model_name_or_path": "oracle"}))
+    with pytest.raises(BadInput, match=r"the oracle replays a task's targets"):
+        resolve_model(str(adapter))
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")

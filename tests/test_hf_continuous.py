@@ -1,4 +1,4 @@
-"""Continuous batching (harness/models/hf_continuous.py) gives what the padded ``generate`` path gives."""
+"""Continuous batching (harness/models/hf/continuous.py) gives what the padded ``generate`` path gives."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from harness.models import hf_continuous
-from harness.models.hf import HFBackend, load_checkpoint
-from harness.models.resolve import LoadOptions
+from harness.models.base import LoadOptions
+from harness.models.hf import continuous as hf_continuous
+from harness.models.hf.backend import HFBackend
+from harness.models.hf.checkpoint import load_checkpoint
 from harness.types import Message, Request, Response
 from tests.tiny_models import make_tiny_causal, make_tiny_seq2seq
 

@@ -10,9 +10,9 @@ import pytest
 from harness.errors import BadInput
 from harness.runner import run_eval
 from harness.store import Store
-from harness.tasks.base import RenderOptions
+from harness.task import RenderOptions
 from harness.tasks.intent.task import IntentTask, answer_schema, parse_labels
-from harness.types import ModelCaps, RunConfig
+from harness.types import ModelCaps, Response, RunConfig
 from tests.conftest import harness_cli
 
 LABELS = ["cancel_order", "track_order", "out_of_scope"]
@@ -142,6 +142,31 @@ def test_generative_prompt_lists_labels_and_classifier_gets_the_bare_text(data):
     assert "intents" in multi.response_schema["properties"] and "several intents" in multi.messages[0].content
     bare = task.render(examples["a1"], RenderOptions(caps=ModelCaps(label_scores=True, labels=tuple(LABELS))))
     assert [m.content for m in bare.messages] == ["where is my parcel"]
+    assert bare.labels == tuple(LABELS) and not bare.multi_label
+    bare_multi = task.render(examples["m1"], RenderOptions(caps=ModelCaps(label_scores=True, labels=tuple(LABELS))))
+    assert bare_multi.labels == tuple(LABELS) and bare_multi.multi_label
+
+
+def test_generative_requests_name_no_labels_so_their_hashes_stay_as_they_were(data):
+    task = IntentTask()
+    examples = {e.id: e for e in task.load_data(str(data))}
+    for example in examples.values():
+        for caps in (ModelCaps(), ModelCaps(chat_template=True, native_tools=True, structured_output=True)):
+            request = task.render(example, RenderOptions(caps=caps))
+            assert request.labels is None and not request.multi_label
+            assert "labels" not in request.to_dict() and "multi_label" not in request.to_dict()
+
+
+def test_a_label_scoring_answer_is_scored_from_its_labels_not_its_text(data):
+    task = IntentTask()
+    examples = {e.id: e for e in task.load_data(str(data))}
+    one = task.score(examples["a1"], Response(text="ignored", labels=("Track_Order",), meta={"confidence": 0.7}))
+    assert one.scores == {"accuracy": 1.0} and one.parsed == "track_order" and one.details["confidence"] == 0.7
+    both = task.score(examples["m1"], Response(text="", labels=("track_order", "cancel_order", "refund")))
+    assert both.scores["subset_accuracy"] == 1.0 and both.parsed == ["cancel_order", "track_order"]
+    assert both.details["unknown_labels"] == ["refund"]
+    none = task.score(examples["a1"], Response(text='{"intent": "track_order"}', labels=()))
+    assert none.scores == {"accuracy": 0.0} and none.details["error_type"] == "no_label"
 
 
 def test_a_classifier_missing_labels_is_refused_with_the_list(data):
@@ -179,6 +204,9 @@ def test_classifier_answers_every_split_with_confidence(data, db, tmp_path):
     samples = Store(db).sample_results(summary.run_id)
     assert all(r.scored.parsed in LABELS for r in samples["test"])  # CLINC's "oos" is read as out_of_scope
     assert all(isinstance(r.scored.parsed, list) and r.scored.parsed for r in samples["multilabel"])
+    # The answer is the labels (no task's JSON); the stored text is them joined.
+    assert all(r.response.text == r.scored.parsed for r in samples["test"])
+    assert all(r.response.text == ", ".join(r.scored.parsed) for r in samples["multilabel"])
 
 
 def test_classifier_oos_threshold_and_sigmoid_heads(data, db, tmp_path):
@@ -261,17 +289,6 @@ def test_api_structured_output_under_the_label_enum(provider, data, db, monkeypa
 
 
 # ---- the shipped data ------------------------------------------------------------------------------------
-
-
-def test_generator_reproduces_the_committed_files_and_passes_its_checks():
-    from harness.tasks.intent.generate import check, generate
-
-    splits = generate()
-    assert check(splits) == []
-    for split, records in splits.items():
-        lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in records]
-        committed = (IntentTask.data_dir / f"{split}.jsonl").read_text(encoding="utf-8")
-        assert committed == "\n".join(lines) + "\n", f"{split}.jsonl differs: rerun the generator"
 
 
 def test_builtin_splits_sizes_tags_and_labels():

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from harness.errors import BadInput, UnknownName
-from harness.lmeval.export import LOCAL_CHAT, ExportSummary, export_tasks
+from harness.interop.lmeval.export import LOCAL_CHAT, ExportSummary, export_tasks
 from harness.registry import get_task
-from harness.tasks.base import Task
+from harness.task import Task
 from harness.types import Example, Response
 from tests.conftest import TASK_DIR, harness_cli
 
@@ -386,8 +386,8 @@ def tiny_chat_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_render_options_are_those_of_harness_local_chat_backend(tiny_chat_model):
+    from harness.models.base import LoadOptions
     from harness.models.hf import load_checkpoint
-    from harness.models.resolve import LoadOptions
 
     backend = load_checkpoint(str(tiny_chat_model), str(tiny_chat_model), {}, LoadOptions())
     assert backend.caps == LOCAL_CHAT.caps

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from harness.cli import app
 from harness.store import Store
+from harness.types import MetricValue
 from tests.conftest import harness_cli
 from tests.tiny_models import make_tiny_causal
 
@@ -96,7 +97,12 @@ def test_stored_accuracy_equals_lm_evals_own(setup: dict[str, Path], tmp_path: P
     store = Store(db)
     (run,) = store.list_runs()
     assert run.task == "lm_eval:tiny_mc" and run.status == "complete" and run.n_samples == len(QUESTIONS)
-    metric = store.metrics(run.run_id)["test"]["acc"]
+    with store.connect() as con:
+        row = con.execute(
+            "SELECT value, ci_low, ci_high, n FROM metrics WHERE run_id = ? AND split = 'test' AND metric = 'acc'",
+            [run.run_id],
+        ).fetchone()
+    metric = MetricValue(*row)
     own = lm_eval_itself(setup)
     assert metric.value == pytest.approx(own["acc,none"], abs=1e-12)
     half = 1.959963984540054 * own["acc_stderr,none"]
@@ -151,7 +157,10 @@ def test_a_repeated_run_asks_the_model_nothing_again(
     assert asked[0] == 7 and sum(asked[1:]) == 0
     assert harness_run(setup, db, "--limit", "3", "--label", "uncached", "--no-cache").exit_code == 0
     assert sum(asked[1:]) == 7
-    values = [Store(db).metrics(r.run_id)["test"]["acc"].value for r in Store(db).list_runs()]
+    with Store(db).connect() as con:
+        values = [
+            v for (v,) in con.execute("SELECT value FROM metrics WHERE split = 'test' AND metric = 'acc'").fetchall()
+        ]
     assert len(values) == 3 and len(set(values)) == 1
 
 

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
-from harness.models.base import ModelBackend
-from harness.models.middleware import (
-    AIMD_CUT,
-    AdaptiveLimit,
-    Middleware,
-    Policy,
-    ResponseCache,
-    Throttle,
-    TransientError,
-    cost_usd,
-    default_cache_dir,
-    price_for,
-    retry_after_s,
-    wrap,
-)
-from harness.models.replay import ReplayBackend
+from harness.errors import BadInput
+from harness.models.api import retry_after_s
+from harness.models.base import LoadOptions, ModelBackend
+from harness.models.cache import ResponseCache, default_cache_dir
+from harness.models.limits import AIMD_CUT, AdaptiveLimit, Policy, Throttle, TransientError
+from harness.models.prices import cost_usd, price_for
+from harness.models.replay import ReplayBackend, load_oracle
+from harness.models.wrapper import Middleware, wrap
 from harness.types import Message, Request, Response
 
 
@@ -42,6 +36,7 @@ class Scripted(ModelBackend):
         self.delay = delay
         self.model = model
         self.calls = 0
+        self.keys: list[Sequence[str] | None] = []
         self.in_flight = 0
         self.peak = 0
 
@@ -49,8 +44,9 @@ class Scripted(ModelBackend):
     def fingerprint(self) -> dict[str, Any]:
         return {"spec": f"scripted:{self.model}", "kind": "api", "model": self.model}
 
-    async def generate(self, requests: Sequence[Request]) -> list[Response]:
+    async def generate(self, requests: Sequence[Request], keys: Sequence[str] | None = None) -> list[Response]:
         self.calls += 1
+        self.keys.append(keys)
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         try:
@@ -235,3 +231,97 @@ def test_wrap_defaults_replay_never_caches_and_local_keeps_its_concurrency(tmp_p
     assert default_cache_dir("results/x.duckdb") == tmp_path / "c" / "responses"
     monkeypatch.delenv("HARNESS_CACHE_DIR")
     assert default_cache_dir(tmp_path / "r.duckdb") == tmp_path / "response-cache"
+
+
+def test_cache_round_trips_a_classifier_s_labels(tmp_path):
+    cache = ResponseCache(tmp_path, {"model": "clf"})
+    cache.put(request("q1"), Response(text="a, b", labels=("a", "b"), meta={"confidence": 0.5}))
+    cache.put(request("q2"), Response(text="plain"))
+    hit = ResponseCache(tmp_path, {"model": "clf"}).get(request("q1"))
+    assert hit is not None and hit.labels == ("a", "b") and hit.text == "a, b" and hit.meta["confidence"] == 0.5
+    plain = cache.get(request("q2"))
+    assert plain is not None and plain.labels is None
+
+
+# ---- the contract: what the wrapper reads of a backend is declared, never probed ---------------------------
+
+
+def test_the_wrapper_forwards_the_callers_keys_for_misses_and_caches_under_them(tmp_path):
+    backend = Scripted()
+    model = wrap(backend, cache_dir=tmp_path)
+    first = [request("a"), request("b")]
+    run(model.generate(first, keys=["key-a", "key-b"]))
+    assert backend.keys == [["key-a", "key-b"]]
+    run(model.generate([request("a"), request("c")], keys=["key-a", "key-c"]))
+    assert backend.keys[-1] == ["key-c"] and model.stats.cache_hits == 1
+    assert (model.cache.dir / "ke" / "key-c.json").is_file()  # type: ignore[union-attr]
+    run(wrap(Scripted()).generate([request("x")], keys=["k"]))  # no cache: keys still reach the backend
+
+
+def test_policy_is_a_declared_attribute_and_aclose_is_forwarded():
+    class Closing(Scripted):
+        policy = Policy(max_retries=7)
+        closed = False
+
+        async def aclose(self) -> None:
+            self.closed = True
+
+    backend = Closing()
+    model = wrap(backend)
+    assert model.policy.max_retries == 7 and wrap(backend, policy=Policy()).policy.max_retries == 0
+    assert Scripted.policy == Policy() and ModelBackend.policy == Policy()
+    run(model.aclose())
+    assert backend.closed
+    run(wrap(ReplayBackend({}, "r")).aclose())  # the default is a no-op
+
+
+def test_the_oracle_replays_the_references_with_the_runner_s_old_fingerprint():
+    targets = {"e1": '{"a": 1}', "e2": "two"}
+    calls: list[int] = []
+
+    def references() -> dict[str, str]:
+        calls.append(1)
+        return targets
+
+    opts = LoadOptions(batch_size=3, task="echo", references=references)
+    oracle = load_oracle("oracle", "oracle", {}, opts)
+    assert calls == [1] and oracle.batch_size == 3 and oracle.kind == "replay"
+    before = ReplayBackend({k: Response(text=v) for k, v in targets.items()}, name="oracle:echo", batch_size=3)
+    assert oracle.fingerprint == before.fingerprint
+    assert oracle.fingerprint == {"spec": "replay:oracle:echo", "kind": "replay", "outputs": "83cab53bf6465d5d"}
+    answers = run(oracle.generate([Request(messages=(), example_id="e2"), Request(messages=(), example_id="x")]))
+    assert answers[0].text == "two" and "no output for id 'x'" in str(answers[1].error)
+    with pytest.raises(BadInput, match=r"^--model-arg: the oracle takes no options$"):
+        load_oracle("oracle", "oracle", {"k": "v"}, opts)
+    with pytest.raises(BadInput, match="use it with harness run --task"):
+        load_oracle("oracle", "oracle", {}, LoadOptions())
+    with pytest.raises(BadInput, match="takes no target"):
+        load_oracle("oracle:x", "x", {}, opts)
+
+
+BACKEND_MODULES = (
+    "harness.models.wrapper",
+    "harness.models.replay",
+    "harness.models.openai_api",
+    "harness.models.anthropic_api",
+    "harness.models.builtin",
+    "harness.models.hf",
+    "harness.models.hf.checkpoint",
+    "harness.models.hf.classifier",
+    "harness.models.hf.continuous",
+)
+
+
+@pytest.mark.parametrize("module", BACKEND_MODULES)
+def test_backends_import_nothing_heavy_and_neither_registry_nor_tasks(module):
+    heavy = ("torch", "transformers", "openai", "anthropic", "xgrammar", "peft")
+    forbidden = (
+        *heavy,
+        "harness.registry",
+        "harness.task",
+        "harness.tasks",
+        "harness.runner",
+    )
+    code = f"import sys, {module}; print([m for m in {forbidden!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

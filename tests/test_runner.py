@@ -41,7 +41,12 @@ def test_oracle_scores_one_and_stores_every_sample(db):
     for split in ("test", "ood"):
         m = summary.metrics[split]["exact_match"]
         assert (m.value, m.ci_low, m.ci_high, m.n) == (1.0, 1.0, 1.0, 10)
-    assert Store(db).metrics(summary.run_id)["test"]["exact_match"].value == 1.0
+    with Store(db, read_only=True).connect() as con:
+        stored = con.execute(
+            "SELECT value, is_primary FROM metrics WHERE run_id = ? AND split = 'test' AND metric = 'exact_match'",
+            [summary.run_id],
+        ).fetchone()
+    assert stored == (1.0, True)
 
 
 def test_replay_scores_hand_computed_and_missing_ids_are_sample_errors(db, tmp_path):
@@ -156,7 +161,7 @@ def _stored_or_zero(db: str) -> int:
 def test_few_shot_examples_become_earlier_turns_deterministically(db):
     from harness.registry import get_task
     from harness.runner import few_shot_examples
-    from harness.tasks.base import RenderOptions
+    from harness.task import RenderOptions
 
     task = get_task("echo", str(TASK_DIR))
     shots = few_shot_examples(task, 2, seed=1)

@@ -45,7 +45,7 @@ from harness.finetune.encode import (
 from harness.finetune.loop import CHECKPOINT_DIR, TrainState, restore_checkpoint, save_checkpoint, train
 from harness.models.hf import TRAINING_CARD
 from harness.registry import get_task
-from harness.tasks.base import Task
+from harness.task import Task
 from harness.types import Example
 
 __all__ = [

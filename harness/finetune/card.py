@@ -17,7 +17,7 @@ from harness.finetune.encode import LORA, Base, Encoded
 from harness.finetune.loop import TrainState
 from harness.models.hf import TRAINING_CARD
 from harness.registry import model_factories
-from harness.tasks.base import Task
+from harness.task import Task
 from harness.types import Example
 
 LOSS_WINDOW = 20  # first/final_train_loss: means over the first and last this-many steps (fewer in short runs)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.paths import DEFAULT_DB
 from harness.types import content_hash
 
 # (event, step, loss): ("start", total_steps, None), ("advance", step, loss), ("end", step, None).
@@ -37,7 +38,7 @@ class FinetuneConfig(BaseModel):
     max_length: int = Field(default=1024, ge=8)
     save_every: int = Field(default=50, ge=1)
     fresh: bool = False
-    db: str = "results/harness.duckdb"
+    db: str = DEFAULT_DB
     # Where the checkpoint or its card is published (a model hub or repository page): the card keeps it.
     card_url: str | None = None
 

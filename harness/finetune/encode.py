@@ -17,7 +17,7 @@ from harness.errors import BadInput, missing_extra
 from harness.finetune.config import FinetuneConfig
 from harness.metrics.classification import OOS
 from harness.registry import model_factories
-from harness.tasks.base import RenderOptions, Task
+from harness.task import RenderOptions, Task
 from harness.types import Example, ModelCaps
 
 ENCODER_TYPES = {"bert", "roberta", "xlm-roberta", "distilbert", "deberta", "deberta-v2", "electra", "mpnet", "albert"}
@@ -54,8 +54,8 @@ class Encoded:
 def base_directory(base: str) -> tuple[Path, str]:
     """The checkpoint directory of ``--base`` (a path, or a built-in name loaded as ``harness run`` loads it)
     and its label for fingerprints (a relative path as given, a directory name, or the built-in name)."""
+    from harness.models.base import LoadOptions
     from harness.models.hf import fingerprint_label
-    from harness.models.resolve import LoadOptions
 
     if Path(base).is_dir():
         return Path(base), fingerprint_label(base)
@@ -72,9 +72,9 @@ def base_directory(base: str) -> tuple[Path, str]:
     raise BadInput(f"--base {base}: no such checkpoint directory or built-in model: give a path or e.g. smollm2-135m")
 
 
-def has_labels(task: Task) -> bool:
+def has_labels(task: Task, example: Example) -> bool:
     """Whether the task classifies into a label set (intent): a classifier can then be trained on it."""
-    return callable(getattr(task, "labels", None))
+    return task.labels(example) is not None
 
 
 def base_kind(path: Path) -> str:
@@ -98,7 +98,7 @@ def load_base(config: FinetuneConfig, task: Task, examples: list[Example]) -> Ba
     path, label = base_directory(config.base)
     kind = base_kind(path)
     if kind == "classifier":
-        if not has_labels(task):
+        if not examples or not has_labels(task, examples[0]):
             raise BadInput(
                 f"--base {config.base}: an encoder/classifier, but task {task.name} has no label set: "
                 "give a causal or seq2seq base"
@@ -111,8 +111,8 @@ def load_base(config: FinetuneConfig, task: Task, examples: list[Example]) -> Ba
 
 def load_generative_base(path: Path, label: str, seed: int) -> Base:
     """A causal or seq2seq base, loaded through the evaluation backend (same caps, same fingerprint)."""
+    from harness.models.base import LoadOptions
     from harness.models.hf import HFArgs, HFBackend, open_checkpoint
-    from harness.models.resolve import LoadOptions
 
     backend = open_checkpoint(path, HFArgs(dtype="float32"), LoadOptions(seed=seed), label)
     assert isinstance(backend, HFBackend)
@@ -123,7 +123,7 @@ def load_generative_base(path: Path, label: str, seed: int) -> Base:
 def task_labels(task: Task, examples: list[Example]) -> tuple[list[str], bool]:
     """The classes (the train labels in the task's order; out_of_scope only when train has it) and multi-label."""
     seen = {label for e in examples for label in label_set(e)}
-    order = list(getattr(task, "labels")(examples[0]))  # noqa: B009 (checked by has_labels)
+    order = list(task.labels(examples[0]) or {})
     labels = [label for label in order if label in seen and label != OOS]
     labels += sorted(seen - set(labels) - {OOS})
     if OOS in seen:
@@ -239,7 +239,7 @@ def encode_for_generation(task: Task, base: Base, example: Example, opts: Render
 
 def encode_for_classifier(task: Task, base: Base, example: Example, opts: RenderOptions, max_length: int) -> Encoded:
     """The text the classifier backend reads (the request's last turn) and the class index or multi-hot row."""
-    from harness.models.hf_classifier import MAX_LENGTH
+    from harness.models.hf.classifier import MAX_LENGTH
 
     text = task.render(example, opts).messages[-1].content
     limit = min(max_length, MAX_LENGTH)

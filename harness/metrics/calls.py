@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.types import is_number
+
 # JSON spellings a model may use instead of Python's constants.
 JSON_CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None}
 
@@ -149,13 +151,9 @@ def _literal(node: ast.expr, what: str) -> Any:
         raise _NotACall(f"{what} is not a literal: {ast.unparse(node)[:80]}") from None
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def values_equal(expected: Any, actual: Any) -> bool:
     """Argument values equal: numbers numerically, sequences and dicts element by element, bools strictly."""
-    if _is_number(expected) and _is_number(actual):
+    if is_number(expected) and is_number(actual):
         return bool(expected == actual)
     if isinstance(expected, bool) or isinstance(actual, bool):
         return type(expected) is type(actual) and expected == actual

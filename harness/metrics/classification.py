@@ -40,7 +40,7 @@ from functools import cached_property
 
 import numpy as np
 
-from harness.tasks.base import MetricValue
+from harness.types import MetricValue
 
 OOS = "out_of_scope"
 ECE_BINS = 10

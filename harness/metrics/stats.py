@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.tasks.base import MetricValue
+from harness.types import MetricValue
 
 BOOTSTRAP_RESAMPLES = 2000
 PAIRED_RESAMPLES = 10_000

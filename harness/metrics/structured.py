@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from harness.types import canonical_json
+from harness.types import canonical_json, is_number
 
 Path = tuple[str | int, ...]
 
@@ -213,10 +213,6 @@ def normalise_string(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def leaves_equal(expected: Any, actual: Any) -> bool:
     """Leaf equality: strings after normalisation, numbers numerically (2 == 2.0), everything else exactly.
 
@@ -224,8 +220,8 @@ def leaves_equal(expected: Any, actual: Any) -> bool:
     """
     if isinstance(expected, str):
         return isinstance(actual, str) and normalise_string(expected) == normalise_string(actual)
-    if _is_number(expected):
-        return _is_number(actual) and math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-12)
+    if is_number(expected):
+        return is_number(actual) and math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-12)
     if isinstance(expected, bool) or expected is None:
         return actual is expected
     # an empty object or array

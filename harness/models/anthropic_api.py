@@ -13,9 +13,17 @@ import os
 from typing import Any
 
 from harness.errors import BadInput, missing_extra
-from harness.models.middleware import DEFAULT_API_CONCURRENCY, ServiceArgs, read_api_key
-from harness.models.openai_api import ApiBackend, LoopClient, function_spec, parse_arguments, sdk_failure
-from harness.models.resolve import LoadOptions
+from harness.models.api import (
+    ApiBackend,
+    LoopClient,
+    ServiceArgs,
+    function_spec,
+    parse_arguments,
+    read_api_key,
+    sdk_failure,
+)
+from harness.models.base import LoadOptions
+from harness.models.limits import DEFAULT_API_CONCURRENCY
 from harness.types import Request, Response, ToolCall
 
 ANTHROPIC_URL = "https://api.anthropic.com"

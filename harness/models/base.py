@@ -1,14 +1,20 @@
-"""The Model contract: one async ``generate`` per backend, plus its fingerprint and capabilities."""
+"""The Model contract: one async ``generate`` per backend, its fingerprint, capabilities and call policy.
+
+Everything the runner and the wrapper use is declared here, with a default where a backend may
+leave it out, so neither ever probes a backend for optional attributes.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from harness.errors import BadInput
+from harness.models.limits import Policy
 from harness.types import ModelCaps, Request, Response
 
 
@@ -16,13 +22,15 @@ class ModelBackend(ABC):
     """A model the harness can ask. Backends only turn Requests into Responses.
 
     ``batch_size`` is how many requests one ``generate`` call takes (local models batch);
-    ``concurrency`` is how many calls may be in flight at once (API models).
+    ``concurrency`` is how many calls may be in flight at once (API models); ``policy`` is how the
+    wrapper retries, limits and prices the calls (API backends bring theirs from ``--model-arg``).
     """
 
-    kind: ClassVar[str]  # "local", "api" or "replay"
+    kind: ClassVar[str]  # "local", "api", "replay", or "wrapped" (the wrapper)
     caps: ModelCaps = ModelCaps()
     batch_size: int = 1
     concurrency: int = 1
+    policy: Policy = Policy()
 
     @property
     @abstractmethod
@@ -45,11 +53,18 @@ class ModelBackend(ABC):
         return None
 
     @abstractmethod
-    async def generate(self, requests: Sequence[Request]) -> list[Response]:
-        """One Response per Request, in order; a failed sample sets ``Response.error``."""
+    async def generate(self, requests: Sequence[Request], keys: Sequence[str] | None = None) -> list[Response]:
+        """One Response per Request, in order; a failed sample sets ``Response.error``.
+
+        Args:
+            keys: the requests' hashes (cache keys) when the caller has them; backends that do not cache ignore them.
+        """
 
     def close(self) -> None:  # noqa: B027 (optional hook, not abstract)
-        """Release resources (threads, clients)."""
+        """Release resources (threads, model weights)."""
+
+    async def aclose(self) -> None:  # noqa: B027 (optional hook, not abstract)
+        """Release what belongs to the running event loop (HTTP clients); the runner calls it before the loop ends."""
 
 
 class BackendArgs(BaseModel):
@@ -69,3 +84,20 @@ class BackendArgs(BaseModel):
                 allowed = ", ".join(cls.model_fields) or "none"
                 raise BadInput(f"--model-arg {key}: not an option of model '{spec}': use one of {allowed}") from None
             raise BadInput(f"--model-arg {key}={args.get(key)!r}: {error['msg']}") from None
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """Run options a backend needs when it is built (every factory gets them; most read a few)."""
+
+    batch_size: int = 8
+    constrained: bool = False
+    seed: int = 0
+    mode: str = "prompt"
+    # The task being run (its name), for models that answer per task: the oracle names itself after it.
+    task: str = ""
+    # Example id → the task's target text, computed when called; only the oracle calls it.
+    references: Callable[[], Mapping[str, str]] | None = None
+    # How a LoRA adapter reaches a base given by a registered name (smollm2-135m); resolve_model fills it,
+    # so backends need not import the registry.
+    load_named: Callable[[str, dict[str, str], LoadOptions], ModelBackend | None] | None = None

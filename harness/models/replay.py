@@ -1,4 +1,4 @@
-"""``replay:FILE``: outputs produced elsewhere, scored here as if a model had answered.
+"""``replay:FILE``: outputs produced elsewhere, scored here as if a model had answered; ``oracle``: the task's targets.
 
 A scripted, deterministic backend: it is also how tests and CI exercise the whole pipeline.
 """
@@ -10,8 +10,7 @@ from typing import Any
 
 from harness.data import read_records
 from harness.errors import BadInput
-from harness.models.base import BackendArgs, ModelBackend
-from harness.models.resolve import LoadOptions
+from harness.models.base import BackendArgs, LoadOptions, ModelBackend
 from harness.types import Request, Response, ToolCall, content_hash
 
 
@@ -38,7 +37,7 @@ class ReplayBackend(ModelBackend):
         }
         return {"spec": f"replay:{self._name}", "kind": "replay", "outputs": content_hash(content)}
 
-    async def generate(self, requests: Sequence[Request]) -> list[Response]:
+    async def generate(self, requests: Sequence[Request], keys: Sequence[str] | None = None) -> list[Response]:
         """The stored output for each request's example; a missing id is that sample's error."""
         return [
             self._outputs.get(r.example_id) or Response(error=f"replay: no output for id '{r.example_id}'")
@@ -71,3 +70,15 @@ def load_replay(spec: str, target: str, args: dict[str, str], opts: LoadOptions)
         raise BadInput("replay needs a file: --model replay:outputs.jsonl")
     outputs = dict(parse_replay_record(record, where) for where, record in read_records(target))
     return ReplayBackend(outputs, Path(target).name, batch_size=opts.batch_size)
+
+
+def load_oracle(spec: str, target: str, args: dict[str, str], opts: LoadOptions) -> ReplayBackend:
+    """Factory for ``oracle``: replays the running task's own target texts (scores 1.0)."""
+    if args:
+        raise BadInput("--model-arg: the oracle takes no options")
+    if target not in ("", "oracle"):
+        raise BadInput(f"--model {spec}: the oracle takes no target: use --model oracle")
+    if opts.references is None:
+        raise BadInput(f"--model {spec}: the oracle replays a task's targets: use it with harness run --task NAME")
+    outputs = {example_id: Response(text=text) for example_id, text in opts.references().items()}
+    return ReplayBackend(outputs, name=f"oracle:{opts.task}", batch_size=opts.batch_size)

@@ -1,0 +1,73 @@
+"""``harness fake-server`` and ``harness leaderboard``: the commands that serve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from harness.cli.app import DEFAULT_DB, DbOption, app, console, fail
+
+
+@app.command("fake-server")
+def fake_server(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    task: Annotated[str | None, typer.Option(help="Answer with this task's targets (an oracle).")] = None,
+    data: Annotated[Path | None, typer.Option(help="The task's examples from this file instead.")] = None,
+    task_dir: Annotated[Path | None, typer.Option(help="Folder of extra tasks.")] = None,
+    replay: Annotated[
+        Path | None, typer.Option(help="Answer from a replay file: {prompt, output} lines, or {id, output} + --task.")
+    ] = None,
+    text: Annotated[str | None, typer.Option(help="Fixed answer (or the answer to prompts the script lacks).")] = None,
+    latency_ms: Annotated[float, typer.Option(min=0, help="Latency per answer.")] = 0.0,
+    jitter_ms: Annotated[float, typer.Option(min=0, help="Latency varies by ± this much.")] = 0.0,
+    rate_429: Annotated[float, typer.Option(min=0, max=1, help="Share of requests answered 429.")] = 0.0,
+    retry_after: Annotated[float, typer.Option(min=0, help="Retry-After seconds sent with a 429.")] = 1.0,
+    rate_500: Annotated[float, typer.Option(min=0, max=1, help="Share of requests answered 500.")] = 0.0,
+    rate_timeout: Annotated[float, typer.Option(min=0, max=1, help="Share of requests never answered.")] = 0.0,
+    rate_malformed: Annotated[float, typer.Option(min=0, max=1, help="Share of tool calls with broken JSON.")] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed of the fault draws.")] = 0,
+) -> None:
+    """Serve a fake OpenAI (/v1/chat/completions) and Anthropic (/v1/messages) API for dry runs without keys."""
+    from harness.fake_server import FakeServer, Faults, main_loop, script_from_options
+
+    script = script_from_options(
+        text, task, str(replay) if replay else None, str(data) if data else None, str(task_dir) if task_dir else None
+    )
+    faults = Faults(
+        latency_ms=latency_ms,
+        jitter_ms=jitter_ms,
+        rate_429=rate_429,
+        retry_after_s=retry_after,
+        rate_500=rate_500,
+        rate_timeout=rate_timeout,
+        rate_malformed=rate_malformed,
+        seed=seed,
+    )
+
+    def announce(server: FakeServer) -> None:
+        console.print(
+            f"fake API on {server.url}: --model openai:NAME --model-arg base_url={server.openai_url} "
+            f"| --model anthropic:NAME --model-arg base_url={server.anthropic_url} (any key; Ctrl-C stops)",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    try:
+        main_loop(FakeServer(script, faults, host=host, port=port), announce)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose another --port")
+
+
+@app.command()
+def leaderboard(
+    db: DbOption = DEFAULT_DB,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve the web page on.")] = 8501,
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 shares it on the network).")] = "127.0.0.1",
+) -> None:
+    """Serve the leaderboard web page (Streamlit) on the results store, read-only; Ctrl-C stops."""
+    from harness.leaderboard.serve import serve
+
+    serve(db, port=port, host=host)  # Streamlit prints the URL

@@ -1,0 +1,122 @@
+"""The ``samples`` table: appending scored samples in batches, and reading them back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from harness.store.engine import Connections
+from harness.store.schema import json_or_none, utc_now
+from harness.types import Example, Response, SampleResult, Scored, canonical_json
+
+SAMPLE_COLUMNS = (
+    "run_id, example_id, split, tags, input, target, request_hash, output, parsed, scores, details, "
+    "error, latency_ms, tokens_in, tokens_out, cost_usd, meta, created_at"
+)
+# One statement for a whole batch: each column goes in as one list parameter and is unnested, so
+# DuckDB binds 17 lists instead of 18 values per row (executemany runs the insert once per row).
+_SAMPLE_LIST_TYPES = (
+    "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR[]", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR",
+    "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "INTEGER", "INTEGER", "DOUBLE", "VARCHAR",
+)  # fmt: skip
+_INSERT_SAMPLES = (
+    f"INSERT INTO samples ({SAMPLE_COLUMNS}) SELECT "
+    + ", ".join(f"unnest(?::{t}[])" for t in _SAMPLE_LIST_TYPES)
+    + ", ?::TIMESTAMP"
+)
+_JSON_COLUMNS = ("input", "target", "parsed", "scores", "details", "meta")
+
+
+class SampleQueries(Connections):
+    """A run's scored samples: append-only writes, and the reads resume, aggregation and readers need."""
+
+    def write_samples(self, run_id: str, results: Sequence[SampleResult]) -> None:
+        """Append one batch of scored samples in one transaction."""
+        if not results:
+            return
+        columns = [list(column) for column in zip(*(_sample_row(run_id, r) for r in results), strict=True)]
+        with self.transaction() as con:
+            con.execute(_INSERT_SAMPLES, [*columns, utc_now()])
+
+    def copy_good_samples(self, source_run: str, target_run: str) -> int:
+        """Copy a run's samples that have no error into another run (append-only retry)."""
+        with self.transaction() as con:
+            con.execute(
+                f"""INSERT INTO samples ({SAMPLE_COLUMNS})
+                    SELECT ? AS run_id, {SAMPLE_COLUMNS.split(", ", 1)[1]} FROM samples
+                    WHERE run_id = ? AND error IS NULL""",
+                [target_run, source_run],
+            )
+            row = con.execute("SELECT count(*) FROM samples WHERE run_id = ?", [target_run]).fetchone()
+        return int(row[0]) if row else 0
+
+    def done_ids(self, run_id: str) -> set[tuple[str, str]]:
+        """(split, example_id) pairs already stored for a run."""
+        with self.connect() as con:
+            rows = con.execute("SELECT split, example_id FROM samples WHERE run_id = ?", [run_id]).fetchall()
+        return {(split, example_id) for split, example_id in rows}
+
+    def iter_samples(self, run_id: str) -> Iterator[dict[str, Any]]:
+        """Every sample of a run as a dict, ordered by split and example id."""
+        with self.connect() as con:
+            cursor = con.execute(
+                f"SELECT {SAMPLE_COLUMNS} FROM samples WHERE run_id = ? ORDER BY split, example_id", [run_id]
+            )
+            names = [d[0] for d in cursor.description]
+            while batch := cursor.fetchmany(1000):
+                for row in batch:
+                    record = dict(zip(names, row, strict=True))
+                    for key in _JSON_COLUMNS:
+                        if record[key] is not None:
+                            record[key] = json.loads(record[key])
+                    yield record
+
+    def sample_scores(self, run_id: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """``(split, example_id, scores)`` of every sample of a run, ordered by split and id."""
+        with self.connect() as con:
+            cursor = con.execute(
+                "SELECT split, example_id, scores FROM samples WHERE run_id = ? ORDER BY split, example_id", [run_id]
+            )
+            while batch := cursor.fetchmany(10_000):
+                for split, example_id, scores in batch:
+                    yield split, example_id, json.loads(scores) if scores else {}
+
+    def sample_results(self, run_id: str) -> dict[str, list[SampleResult]]:
+        """A run's samples rebuilt as SampleResults, grouped by split (for aggregation)."""
+        grouped: dict[str, list[SampleResult]] = {}
+        for row in self.iter_samples(run_id):
+            example = Example(
+                row["example_id"], row["split"], row["input"] or {}, row["target"], tuple(row["tags"] or ())
+            )
+            response = Response(text=row["output"] or "", error=row["error"], latency_ms=row["latency_ms"])
+            scored = Scored(scores=row["scores"] or {}, parsed=row["parsed"], details=row["details"] or {})
+            grouped.setdefault(row["split"], []).append(SampleResult(example, row["request_hash"], response, scored))
+        return grouped
+
+
+def _sample_row(run_id: str, result: SampleResult) -> tuple[Any, ...]:
+    """The ``samples`` columns of one result, ``created_at`` left out (one value per batch)."""
+    example, response, scored = result.example, result.response, result.scored
+    meta = dict(response.meta)
+    if response.tool_calls is not None:
+        meta["tool_calls"] = [{"name": c.name, "arguments": c.arguments} for c in response.tool_calls]
+    return (
+        run_id,
+        example.id,
+        example.split,
+        list(example.tags),
+        canonical_json(example.inputs),
+        canonical_json(example.target),
+        result.request_hash,
+        response.text,
+        json_or_none(scored.parsed),
+        canonical_json(scored.scores),
+        canonical_json(scored.details) if scored.details else None,
+        response.error,
+        response.latency_ms,
+        response.tokens_in,
+        response.tokens_out,
+        response.cost_usd,
+        canonical_json(meta) if meta else None,
+    )

@@ -1,0 +1,240 @@
+"""Reshaping query results for display: the overview pivot, best-value marks, Pareto fronts, per-label F1.
+
+Pure pandas on frames that are already small (one row per run and split, or per label): no SQL and
+no Streamlit here, so every number the pages show can be checked in a unit test.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+SPLIT_ORDER = ("test", "ood", "multilabel")
+DROP = "ID→OOD drop"
+SIZE_BUCKETS = ("< 1B", "1B–10B", "≥ 10B", "unknown")
+
+
+def split_order(splits: list[str]) -> list[str]:
+    """``test``, ``ood``, ``multilabel`` first, then any other split alphabetically."""
+    known = [s for s in SPLIT_ORDER if s in splits]
+    return known + sorted(s for s in set(splits) if s not in SPLIT_ORDER)
+
+
+def size_bucket(params: float | None) -> str:
+    """A coarse size class for the size filter."""
+    if params is None or pd.isna(params):
+        return "unknown"
+    if params < 1e9:
+        return "< 1B"
+    return "1B–10B" if params < 1e10 else "≥ 10B"
+
+
+def column_name(task: str, split: str) -> str:
+    """The overview column of one task's split (or of its drop)."""
+    return f"{task} · {split}"
+
+
+def default_data_hash(task_rows: pd.DataFrame) -> str:
+    """The data version most labels were run on (ties: the most recent), so a column compares like with like."""
+    by_hash = task_rows.groupby("data_hash").agg(labels=("label", "nunique"), latest=("started_at", "max"))
+    return str(by_hash.sort_values(["labels", "latest"], ascending=False).index[0])
+
+
+@dataclass
+class OverviewTable:
+    """The overview pivot and what the page needs to style it."""
+
+    frame: pd.DataFrame
+    higher_better: list[str] = field(default_factory=list)  # best = max
+    lower_better: list[str] = field(default_factory=list)  # best = min (drops)
+    primary: dict[str, dict[str, str]] = field(default_factory=dict)  # task -> split -> metric
+    # (task, split) where some run stored no primary metric, so its first metric by name is shown
+    fallback: set[tuple[str, str]] = field(default_factory=set)
+    data_hash: dict[str, str] = field(default_factory=dict)  # task -> data hash shown
+
+
+def overview_table(long: pd.DataFrame, data_hash: dict[str, str] | None = None) -> OverviewTable:
+    """One row per label; per task the primary metric of each split, its 95% CI and the ID→OOD drop.
+
+    ``long`` is :func:`harness.leaderboard.queries.overview` (already filtered); ``data_hash`` picks a
+    data version per task, the most common one by default.
+    """
+    table = OverviewTable(frame=pd.DataFrame())
+    if long.empty:
+        return table
+    labels = (
+        long.sort_values("started_at")
+        .groupby("label")
+        .agg(kind=("model_kind", "last"), params=("model_params", "max"), training_card=("training_card", "last"))
+    )
+    columns: dict[str, pd.Series] = {}
+    for task in sorted(long["task"].unique()):
+        rows = long[long["task"] == task]
+        chosen = (data_hash or {}).get(task) or default_data_hash(rows)
+        table.data_hash[task] = chosen
+        rows = rows[rows["data_hash"] == chosen].set_index(["label", "split"])
+        splits = split_order(rows.index.get_level_values("split").unique().tolist())
+        table.primary[task] = {s: str(rows.xs(s, level="split")["metric"].iloc[0]) for s in splits}
+        if "primary_stored" in rows.columns:
+            guessed = rows.index[~rows["primary_stored"].astype(bool)].get_level_values("split")
+            table.fallback.update((task, split) for split in guessed)
+        for split in splits:
+            by_label = rows.xs(split, level="split")
+            name = column_name(task, split)
+            columns[name] = by_label["value"]
+            columns[f"{name} CI"] = by_label.apply(_ci_text, axis=1)
+            table.higher_better.append(name)
+        if "test" in splits and "ood" in splits:
+            name = column_name(task, DROP)
+            columns[name] = columns[column_name(task, "test")] - columns[column_name(task, "ood")]
+            table.lower_better.append(name)
+    cards = labels.pop("training_card")
+    labels["training"] = cards.map(lambda value: card_summary(parse_card(value)))
+    labels["training_card"] = cards.map(card_link)
+    wide = pd.DataFrame(columns).reindex(labels.index)
+    frame = labels.join(wide).dropna(how="all", subset=list(columns)).reset_index()
+    if table.higher_better:
+        frame = frame.sort_values(table.higher_better[0], ascending=False, na_position="last")
+    table.frame = frame.reset_index(drop=True)
+    return table
+
+
+def web_link(value: object) -> str | None:
+    """An http(s) URL, or None: a card link from the store must not become ``javascript:`` or a local path."""
+    text = str(value) if isinstance(value, str) else ""
+    return text if text.lower().startswith(("https://", "http://")) else None
+
+
+# ---- training cards ---------------------------------------------------------------------------
+def parse_card(value: object) -> dict[str, Any] | None:
+    """A run's stored training card (JSON text of the ``training.json`` object), or None.
+
+    Older runs may hold a bare URL instead: that is a link (:func:`card_link`), not a card.
+    """
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str) or not value.lstrip().startswith("{"):
+        return None
+    try:
+        card = json.loads(value)
+    except ValueError:
+        return None
+    return card if isinstance(card, dict) else None
+
+
+def card_link(value: object) -> str | None:
+    """Where a run's training card is published: the card's ``url``, or a stored bare URL; http(s) only."""
+    card = parse_card(value)
+    return web_link(card.get("url")) if card is not None else web_link(value)
+
+
+def card_summary(card: dict[str, Any] | None) -> str | None:
+    """One line for the overview: ``full · 203 steps · 1.5 h · from smollm2-135m``."""
+    if not card:
+        return None
+    parts = [str(card["method"])] if card.get("method") else []
+    if isinstance(card.get("steps"), int):
+        parts.append(f"{card['steps']} steps")
+    if isinstance(card.get("wall_s"), int | float):
+        parts.append(duration_text(float(card["wall_s"])))
+    if card.get("base"):
+        parts.append(f"from {card['base']}")
+    return " · ".join(parts) or None
+
+
+def duration_text(seconds: float) -> str:
+    """A wall time as people say it: 42 s, 12 min, 1.5 h."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 90 * 60 else f"{seconds / 3600:.1f} h"
+
+
+def card_rows(card: dict[str, Any]) -> pd.DataFrame:
+    """The whole card as (field, value) text rows; nested objects flattened to ``eval.metrics.accuracy``."""
+    rows: list[tuple[str, str]] = []
+
+    def add(prefix: str, value: Any) -> None:
+        if isinstance(value, dict) and value:
+            for key, inner in value.items():
+                add(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            rows.append((prefix, _card_value(value)))
+
+    add("", card)
+    return pd.DataFrame(rows, columns=["field", "value"])
+
+
+def _card_value(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return ", ".join(_card_value(v) for v in value)
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _ci_text(row: pd.Series) -> str:
+    if pd.isna(row.get("ci_low")) or pd.isna(row.get("ci_high")):
+        return ""
+    return f"{row['ci_low']:.2f}–{row['ci_high']:.2f}"
+
+
+def best_labels(table: OverviewTable) -> dict[str, list[str]]:
+    """Per metric column, the label(s) holding its best value (max, or min for drops)."""
+    best: dict[str, list[str]] = {}
+    frame = table.frame
+    for column in table.higher_better + table.lower_better:
+        values = frame[column].dropna()
+        if values.empty:
+            continue
+        target = values.max() if column in table.higher_better else values.min()
+        best[column] = frame.loc[values.index[values == target], "label"].tolist()
+    return best
+
+
+def pareto_front(frame: pd.DataFrame, cost: str, quality: str) -> pd.Series:
+    """True where no other point is at least as cheap and at least as good, and strictly one of them."""
+    costs, qualities = frame[cost].to_numpy(), frame[quality].to_numpy()
+    flags = []
+    for c, q in zip(costs, qualities, strict=True):
+        dominated = ((costs <= c) & (qualities >= q) & ((costs < c) | (qualities > q))).any()
+        flags.append(not dominated)
+    return pd.Series(flags, index=frame.index)
+
+
+def per_label_f1(counts: pd.DataFrame) -> pd.DataFrame:
+    """Precision, recall and F1 per label from tp/fp/fn counts, with a macro-average row last."""
+    if counts.empty:
+        return counts
+    frame = counts.copy()
+    tp, fp, fn = (frame[c].astype(float) for c in ("tp", "fp", "fn"))
+    frame["precision"] = (tp / (tp + fp)).fillna(0.0)
+    frame["recall"] = (tp / (tp + fn)).fillna(0.0)
+    total = frame["precision"] + frame["recall"]
+    frame["f1"] = (2 * frame["precision"] * frame["recall"] / total).where(total > 0, 0.0)
+    frame["support"] = (tp + fn).astype(int)
+    macro = {"label": "macro avg", "precision": frame["precision"].mean(), "recall": frame["recall"].mean()}
+    macro["f1"] = frame["f1"].mean()
+    macro["support"] = int(frame["support"].sum())
+    frame = pd.concat([frame, pd.DataFrame([macro])], ignore_index=True)
+    return frame[["label", "precision", "recall", "f1", "support"]]
+
+
+def tag_group(tag: str) -> str:
+    """``cmd:buffer`` belongs to group ``cmd``; a tag without a prefix to group ``tag``."""
+    prefix, sep, _ = tag.partition(":")
+    return prefix if sep and prefix else "tag"
+
+
+def params_text(params: float | None) -> str:
+    """A parameter count as people say it: 135M, 1.7B."""
+    if params is None or pd.isna(params):
+        return ""
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if params >= scale:
+            return f"{params / scale:.3g}{suffix}"
+    return str(int(params))

@@ -1,0 +1,8 @@
+"""``python -m harness.tasks.schema_json.datagen [OUT_DIR]``: rewrite the data files (default: data/)."""
+
+import sys
+
+from harness.tasks.schema_json.datagen.generate import main
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
