@@ -161,6 +161,7 @@ def build_model(config: RunConfig, task: Task, selected: dict[str, list[Example]
         constrained=config.constrained,
         seed=config.seed,
         mode=config.mode,
+        threads=config.threads,
         task=task.name,
         references=references,
     )

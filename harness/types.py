@@ -187,6 +187,8 @@ class RunConfig(BaseModel):
     constrained: bool = False
     mode: Literal["prompt", "native"] = "prompt"
     batch_size: int = Field(default=8, ge=1)
+    # torch threads for local models (None: torch's default, one per physical core).
+    threads: int | None = Field(default=None, ge=1)
     # Calls in flight for API backends (None: the backend's default, 16); local backends keep theirs.
     concurrency: int | None = Field(default=None, ge=1)
     # The on-disk response cache (next to the DB, or $HARNESS_CACHE_DIR); False bypasses it.

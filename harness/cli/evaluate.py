@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from harness.cli.app import (
     DEFAULT_DB,
@@ -23,6 +22,7 @@ from harness.cli.app import (
     progress_bar,
     validated,
 )
+from harness.cli.summary import print_summary
 
 if TYPE_CHECKING:
     from harness.finetune import FinetuneConfig
@@ -100,7 +100,7 @@ def run(
         lm_eval_args=parse_model_args(lm_eval_arg or [], option="--lm-eval-arg"),
     )
     summary = _run_with_progress(config)
-    _print_summary(summary)
+    print_summary(summary)
     if output_json:
         output_json.parent.mkdir(parents=True, exist_ok=True)
         output_json.write_text(json.dumps(summary.to_dict(), indent=2) + "\n")
@@ -127,27 +127,6 @@ def _run_with_progress(config: RunConfig) -> RunSummary:
                 bar.advance(ids[split], count)
 
         return run_eval(config, progress)
-
-
-def _print_summary(summary: RunSummary) -> None:
-    for split, metrics in summary.metrics.items():
-        table = Table(title=f"{summary.task} · {split} · {summary.label}", title_justify="left")
-        table.add_column("metric")
-        table.add_column("value", justify="right")
-        table.add_column("95% CI", justify="right")
-        table.add_column("n", justify="right")
-        for name, m in metrics.items():
-            ci = "" if m.ci_low is None else f"[{m.ci_low:.3f}, {m.ci_high:.3f}]"
-            star = " *" if name == summary.primary.get(split) else ""
-            table.add_row(f"{name}{star}", f"{m.value:.4f}", ci, str(m.n))
-        out.print(table)
-    reused = f", {summary.reused} reused from an earlier attempt" if summary.reused else ""
-    cost = f", ${summary.cost_usd:.4f}" if summary.cost_usd is not None else ""
-    tokens = f", {summary.tokens_in} tokens in / {summary.tokens_out} out" if summary.tokens_in is not None else ""
-    out.print(
-        f"run [bold]{summary.run_id}[/] {summary.status}: {summary.n_samples} samples, "
-        f"{summary.n_errors} errors, {summary.wall_s:.1f}s{cost}{tokens}{reused}  (* primary metric)"
-    )
 
 
 class Method(str, Enum):

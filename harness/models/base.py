@@ -94,6 +94,8 @@ class LoadOptions:
     constrained: bool = False
     seed: int = 0
     mode: str = "prompt"
+    # torch threads for local models (None: torch's default, one per physical core); process-wide.
+    threads: int | None = None
     # The task being run (its name), for models that answer per task: the oracle names itself after it.
     task: str = ""
     # Example id → the task's target text, computed when called; only the oracle calls it.

@@ -152,7 +152,9 @@ class LmEvalSource(TaskSource):
         manager, tasks, leaves = load_task(name, config.task_dir)
         version, dhash, n_docs = task_identity(leaves, config)
         backend = resolve_model(
-            config.model, config.model_args, LoadOptions(batch_size=config.batch_size, seed=config.seed)
+            config.model,
+            config.model_args,
+            LoadOptions(batch_size=config.batch_size, seed=config.seed, threads=config.threads),
         )
         try:
             lm = hf_model(backend, config.batch_size)

@@ -170,9 +170,18 @@ def import_transformers() -> Any:
     return transformers
 
 
+def set_threads(threads: int | None) -> None:
+    """Pin torch's intra-op threads (``--threads``); None keeps torch's default (the physical cores)."""
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def load_model(path: Path, kind: str, args: HFArgs, opts: LoadOptions, label: str) -> HFBackend:
     """Load a causal or seq2seq checkpoint onto its device and wrap it in an ``HFBackend``."""
     transformers = import_transformers()
+    set_threads(opts.threads)
     import torch
 
     device = resolve_device(args.device)
@@ -201,6 +210,7 @@ def load_model(path: Path, kind: str, args: HFArgs, opts: LoadOptions, label: st
 
 def load_classifier(path: Path, args: HFArgs, opts: LoadOptions, label: str) -> HFClassifierBackend:
     """Load a sequence-classification checkpoint onto its device and wrap it in an ``HFClassifierBackend``."""
+    set_threads(opts.threads)
     transformers = import_transformers()
     import torch
 
