@@ -21,11 +21,14 @@ if TYPE_CHECKING:
     from harness.lifecycle import RunSummary
     from harness.models.base import ModelBackend
     from harness.runner import run_eval
+    from harness.suite import Suite, run_suite
     from harness.task import RenderOptions, Task
     from harness.types import Example, Request, Response, RunConfig
 
 _PUBLIC = {
     "run_eval": "harness.runner",
+    "run_suite": "harness.suite",
+    "Suite": "harness.suite",
     "RunSummary": "harness.lifecycle",
     "RunConfig": "harness.types",
     "Example": "harness.types",
@@ -43,9 +46,11 @@ __all__ = [
     "Response",
     "RunConfig",
     "RunSummary",
+    "Suite",
     "Task",
     "__version__",
     "run_eval",
+    "run_suite",
 ]
 
 

@@ -2,9 +2,10 @@
 
 BASE and CAND are each a run id, a label (its latest complete run of each task) or a baseline file
 written by ``harness export --baseline``. The comparison is paired on the example ids both sides
-share: binary metrics with an exact McNemar test, continuous ones with a seeded paired bootstrap.
-A comparison fails when the candidate is worse by more than ``max_drop`` and the difference is
-significant at ``alpha``. Runs that cannot be compared raise BadInput with the reason.
+share whose input and target are the same (a hash per example): binary metrics with an exact
+McNemar test, continuous ones with a seeded paired bootstrap. A comparison fails when the candidate
+is worse by more than ``max_drop`` and the difference is significant at ``alpha``; each also reports
+the smallest drop its test could detect on its n. Runs that cannot be compared raise BadInput.
 
 The default metric of a split is its primary metric as the store (or the baseline file) records it;
 no task plugin is imported. Reports are rendered by :mod:`harness.gate_report`.
@@ -19,12 +20,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from harness.errors import BadInput
-from harness.export import read_baseline
+from harness.export import read_baseline, require_results, scored_samples
 from harness.gate_report import (
     FAIL,
     IMPROVED,
+    INCONCLUSIVE,
     MARKDOWN_MARKER,
     PASS,
+    UNDERPOWERED,
     Comparison,
     GateOptions,
     GateReport,
@@ -32,15 +35,17 @@ from harness.gate_report import (
     to_junit,
     to_markdown,
 )
-from harness.metrics.stats import mcnemar_exact, paired_bootstrap
+from harness.metrics.stats import mcnemar_exact, mcnemar_min_detectable_drop, paired_bootstrap
 from harness.store import RunRecord, Store
 from harness.types import is_number
 
 __all__ = [
     "FAIL",
     "IMPROVED",
+    "INCONCLUSIVE",
     "MARKDOWN_MARKER",
     "PASS",
+    "UNDERPOWERED",
     "Comparison",
     "GateOptions",
     "GateReport",
@@ -55,6 +60,7 @@ __all__ = [
 ]
 
 Scores = dict[str, dict[str, dict[str, float]]]  # split -> example id -> metric -> value
+Hashes = dict[str, dict[str, str]]  # split -> example id -> hash of its input and target
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class GateSide:
     run_id: str | None
     primary_metrics: dict[str, str]  # split -> metric, as stored with the run or in the file's header
     scores: Scores
+    input_hashes: Hashes | None = None  # None: a baseline file written before files carried them
 
     def describe(self) -> str:
         """``label (run ID)`` or ``label (FILE)``."""
@@ -112,15 +119,19 @@ def _side_from_file(path: str) -> GateSide:
         run_id=header.get("run_id"),
         primary_metrics=dict(header.get("primary_metrics") or {}),
         scores=baseline.scores,
+        input_hashes=baseline.input_hashes,
     )
 
 
 def _side_from_run(store: Store, run: RunRecord) -> GateSide:
     if run.status != "complete":
         raise BadInput(f"run {run.run_id} is {run.status}, not complete: re-run its command to finish it, then gate")
+    require_results(run)
     scores: Scores = {}
-    for split, example_id, values in store.sample_scores(run.run_id):
+    hashes: Hashes = {}
+    for split, example_id, values, input_hash in scored_samples(store, run.run_id):
         scores.setdefault(split, {})[example_id] = {k: float(v) for k, v in values.items() if is_number(v)}
+        hashes.setdefault(split, {})[example_id] = input_hash
     return GateSide(
         source=f"run {run.run_id}",
         task=run.task,
@@ -130,6 +141,7 @@ def _side_from_run(store: Store, run: RunRecord) -> GateSide:
         run_id=run.run_id,
         primary_metrics=store.primary_metrics(run.run_id),
         scores=scores,
+        input_hashes=hashes,
     )
 
 
@@ -170,28 +182,52 @@ def _describe(sides: Iterable[GateSide]) -> str:
     return "; ".join(dict.fromkeys(side.describe() for side in sides))
 
 
-def check_comparable(base: GateSide, cand: GateSide) -> None:
-    """Raise BadInput unless both sides ran the same task version on the same data."""
+def check_comparable(base: GateSide, cand: GateSide, notes: list[str]) -> None:
+    """Raise BadInput unless both sides ran the same task version; note how differing data is paired."""
     if base.task_version != cand.task_version:
         raise BadInput(
             f"task {base.task}: baseline is task version {base.task_version}, candidate {cand.task_version}: "
             "not comparable; re-run the baseline on this version"
         )
-    if base.data_hash != cand.data_hash:
-        raise BadInput(
-            f"task {base.task}: baseline and candidate evaluated different data (data hash {base.data_hash} vs "
-            f"{cand.data_hash}): run both with the same --split, --limit and --data"
+    if base.data_hash == cand.data_hash:
+        return  # the very same examples: pairing by id is exact
+    unhashed = [s.source for s in (base, cand) if s.input_hashes is None]
+    if unhashed:
+        notes.append(
+            f"task {base.task}: the sides evaluated different data (data hash {base.data_hash} vs {cand.data_hash}) "
+            f"and {unhashed[0]} has no per-example input hashes (an older baseline file): paired on example ids "
+            "alone, inputs unchecked; re-export it with `harness export --baseline`"
+        )
+    else:
+        notes.append(
+            f"task {base.task}: the sides evaluated different data (data hash {base.data_hash} vs {cand.data_hash}): "
+            "paired on the example ids they share, whose input and target are the same"
         )
 
 
+def shared_ids(base: GateSide, cand: GateSide, split: str) -> list[str]:
+    """The example ids of ``split`` on both sides; BadInput if none, or if any shared id's input differs."""
+    ids = sorted(base.scores[split].keys() & cand.scores[split].keys())
+    if not ids:
+        raise BadInput(f"task {base.task} split {split}: baseline and candidate share no example ids")
+    if base.data_hash == cand.data_hash or base.input_hashes is None or cand.input_hashes is None:
+        return ids
+    base_hashes, cand_hashes = base.input_hashes.get(split, {}), cand.input_hashes.get(split, {})
+    differ = [i for i in ids if base_hashes.get(i) != cand_hashes.get(i)]
+    if differ:
+        raise BadInput(
+            f"task {base.task} split {split}: {len(differ)} of {len(ids)} shared example ids have a different input "
+            f"or target (e.g. '{differ[0]}'): not comparable; run both on the same data, or regenerate the baseline"
+        )
+    return ids
+
+
 def compare_task(base: GateSide, cand: GateSide, options: GateOptions, notes: list[str]) -> list[Comparison]:
-    """Every split and metric of one task, paired on shared example ids."""
-    check_comparable(base, cand)
+    """Every split and metric of one task, paired on shared example ids with the same inputs."""
+    check_comparable(base, cand, notes)
     comparisons = []
     for split in _splits(base, cand, options):
-        ids = sorted(base.scores[split].keys() & cand.scores[split].keys())
-        if not ids:
-            raise BadInput(f"task {base.task} split {split}: baseline and candidate share no example ids")
+        ids = shared_ids(base, cand, split)
         sizes = (len(base.scores[split]), len(cand.scores[split]))
         if len(ids) < max(sizes):
             notes.append(f"{base.task} · {split}: compared the {len(ids)} shared examples of {sizes[0]} / {sizes[1]}")
@@ -252,15 +288,19 @@ def compare_metric(
             f"choose from {', '.join(known) or 'none'}"
         )
     base_values, cand_values = [b for b, _ in pairs], [c for _, c in pairs]
-    boot = paired_bootstrap(base_values, cand_values, resamples=options.resamples, seed=options.seed)
+    boot = paired_bootstrap(
+        base_values, cand_values, resamples=options.resamples, seed=options.seed, alpha=options.alpha
+    )
     regressions = improvements = None
     if all(v in (0.0, 1.0) for pair in pairs for v in pair):
         test = "mcnemar"
         regressions = sum(b > c for b, c in pairs)
         improvements = sum(c > b for b, c in pairs)
         p_value = mcnemar_exact(regressions, improvements)
+        detectable = mcnemar_min_detectable_drop(len(pairs), options.alpha)
     else:
-        test, p_value = "bootstrap", boot.p_value
+        test, p_value, detectable = "bootstrap", boot.p_value, boot.min_detectable
+    underpowered = detectable is None or detectable > options.max_drop
     return Comparison(
         task=base.task,
         split=split,
@@ -273,18 +313,33 @@ def compare_metric(
         ci_low=boot.ci_low,
         ci_high=boot.ci_high,
         p_value=p_value,
-        verdict=decide(boot.mean, p_value, options),
+        verdict=decide(boot.mean, p_value, options, ci_high=boot.ci_high, underpowered=underpowered),
         regressions=regressions,
         improvements=improvements,
+        min_detectable_drop=detectable,
+        underpowered=underpowered,
     )
 
 
-def decide(diff: float, p_value: float, options: GateOptions) -> str:
-    """Fail on a significant drop larger than ``max_drop``; report a significant gain as improved."""
-    if p_value < options.alpha and diff < -options.max_drop:
+def decide(
+    diff: float, p_value: float, options: GateOptions, *, ci_high: float | None = None, underpowered: bool = False
+) -> str:
+    """The verdict of one comparison (docs/gating.md): fail, underpowered, improved, inconclusive or pass.
+
+    A significant drop beyond ``max_drop`` fails. Otherwise, under ``require_power``, a comparison that
+    cannot detect such a drop is underpowered. A significant gain is improved. A drop whose CI lies
+    wholly beyond ``max_drop`` but is not significant is inconclusive: the test decides, so it passes,
+    with a warning.
+    """
+    significant = p_value < options.alpha
+    if significant and diff < -options.max_drop:
         return FAIL
-    if p_value < options.alpha and diff > 0:
+    if options.require_power and underpowered:
+        return UNDERPOWERED
+    if significant and diff > 0:
         return IMPROVED
+    if not significant and ci_high is not None and ci_high < -options.max_drop:
+        return INCONCLUSIVE
     return PASS
 
 

@@ -4,7 +4,8 @@ A task source (our Task plugins, lm-eval's registry, a third party's) turns a ``
 ``Evaluation``: everything checked and loaded before the store is touched, so bad input never leaves a
 run row behind. ``execute`` then opens the run (continuing an interrupted one in place, or starting a new
 one that keeps the good samples of a finished one whose samples partly failed), lets the evaluation write
-its samples, and stores the metrics with each split's headline metric.
+its samples, and stores the metrics with each split's headline metric. A run whose samples all errored
+measured nothing: it is stored complete with no metrics, and readers never show it as a result.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from harness import __version__
 from harness.errors import BadInput
 from harness.models.base import ModelBackend
 from harness.registry import task_source_entry
-from harness.store import Store
-from harness.types import MetricValue, RunConfig
+from harness.store import SampleFacts, Store
+from harness.types import MetricValue, RunConfig, is_secret
 
 # A callback the CLI uses for progress bars: (event, split, count) with event in start/advance/end.
 Progress = Callable[[str, str, int], None]
@@ -53,9 +54,15 @@ class RunSummary:
     cost_usd: float | None = None
     tokens_in: int | None = None
     tokens_out: int | None = None
+    errors_by_split: dict[str, int] = field(default_factory=dict)
+    # The most common error messages and how many samples each ended, most common first.
+    error_causes: list[tuple[str, int]] = field(default_factory=list)
+    # Outputs cut at the token budget (still scored as they are), and answers served from the response cache.
+    n_truncated: int = 0
+    n_cached: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``--output-json`` document."""
+        """The ``--output-json`` document (keys are only ever added)."""
         return {
             "run_id": self.run_id,
             "task": self.task,
@@ -69,6 +76,10 @@ class RunSummary:
             "metrics": {
                 split: {name: m.to_dict() for name, m in by_name.items()} for split, by_name in self.metrics.items()
             },
+            "errors_by_split": self.errors_by_split,
+            "error_causes": [{"error": error, "n": n} for error, n in self.error_causes],
+            "n_truncated": self.n_truncated,
+            "n_cached": self.n_cached,
         }
 
 
@@ -78,6 +89,10 @@ class Aggregate:
 
     metrics: dict[str, dict[str, MetricValue]]
     primary: dict[str, str]
+
+
+# What a run whose samples all errored stores: no metrics at all.
+NO_RESULT = Aggregate({}, {})
 
 
 class Evaluation(ABC):
@@ -144,7 +159,8 @@ def execute(config: RunConfig, evaluation: Evaluation, label: str, progress: Pro
         except BaseException:
             store.add_wall_time(run_id, time.perf_counter() - started)
             raise
-        result = evaluation.aggregate(store, run_id)
+        facts = store.sample_facts(run_id)
+        result = evaluation.aggregate(store, run_id) if facts.has_result else NO_RESULT
         return complete_run(
             store,
             run_id,
@@ -154,6 +170,7 @@ def execute(config: RunConfig, evaluation: Evaluation, label: str, progress: Pro
             time.perf_counter() - started,
             reused=reused,
             resumed_from=found[0] if found else None,
+            facts=facts,
         )
     finally:
         evaluation.model.close()
@@ -178,8 +195,15 @@ def complete_run(
     wall_s: float,
     reused: int = 0,
     resumed_from: str | None = None,
+    facts: SampleFacts | None = None,
 ) -> RunSummary:
-    """Store the metrics, mark the run complete and report it as stored; ``identity`` is (task, version, label)."""
+    """Store the metrics, mark the run complete and report it as stored; ``identity`` is (task, version, label).
+
+    A run whose samples all errored stores no metrics (their zeros would read as a model that answered wrong).
+    """
+    facts = facts or store.sample_facts(run_id)
+    if not facts.has_result:
+        result = NO_RESULT
     store.finish_run(run_id, result.metrics, wall_s, primary=result.primary)
     run = store.get_run(run_id)
     assert run is not None
@@ -201,6 +225,10 @@ def complete_run(
         cost_usd=run.cost_usd,
         tokens_in=run.tokens_in,
         tokens_out=run.tokens_out,
+        errors_by_split=dict(facts.errors_by_split),
+        error_causes=list(facts.error_causes),
+        n_truncated=facts.n_truncated,
+        n_cached=facts.n_cached,
     )
 
 
@@ -265,6 +293,15 @@ def stored_config(config: RunConfig) -> dict[str, Any]:
 
 
 def _safe_args(args: dict[str, str]) -> dict[str, str]:
-    """Model args as stored: anything that looks like a secret is dropped."""
-    secret = ("key", "token", "secret", "password")
-    return {k: v for k, v in args.items() if not any(s in k.lower() for s in secret)}
+    """Model args as stored: secrets are dropped."""
+    return {k: v for k, v in args.items() if not is_secret(k)}
+
+
+def open_derived_run(store: Store, key: str, fields: dict[str, Any]) -> str:
+    """A new ``running`` run made from stored samples, not a model (``harness score``); returns its id.
+
+    ``fields`` as ``Store.create_run`` takes them; this harness's version and commit are stamped on.
+    """
+    run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    store.create_run(run_id, key, fields | {"harness_version": __version__, "git_sha": _git_sha()})
+    return run_id

@@ -9,16 +9,22 @@ task source registered as PREFIX (``lm_eval:hellaswag``).
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import importlib.util
 from dataclasses import replace
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import BadInput, UnknownName
 from harness.models.base import LoadOptions, ModelBackend
 from harness.task import Task
+from harness.types import is_secret
+
+if TYPE_CHECKING:
+    from harness.types import RunConfig
 
 
 @cache
@@ -98,11 +104,37 @@ def resolve_model(spec: str, args: dict[str, str] | None = None, opts: LoadOptio
         return factories[spec].load()(spec, spec, args, opts)
     if Path(spec).exists():
         return factories["hf"].load()(spec, spec, args, opts)
-    names = sorted(n for n in factories if n not in ("hf",))
-    raise UnknownName(
-        f"unknown model '{spec}': give a checkpoint directory, a built-in name, or a prefix "
-        f"({', '.join(names)}), e.g. smollm2-135m or replay:outputs.jsonl"
-    )
+    raise UnknownName(unknown_model(spec))
+
+
+def unknown_model(spec: str) -> str:
+    """The error for a spec that names no checkpoint, built-in model or prefix: a missing path, or a close match."""
+    names, prefixes = model_names_and_prefixes()
+    choices = f"built-in models: {', '.join(names)}; prefixes: {', '.join(p + ':' for p in prefixes)}"
+    if "/" in spec or "\\" in spec or spec.startswith("."):
+        return f"unknown model '{spec}': no such checkpoint directory: {spec} ({choices})"
+    close = difflib.get_close_matches(spec, names + prefixes, n=1, cutoff=0.7)
+    hint = f"did you mean {close[0]}? Give" if close else "give"
+    return f"unknown model '{spec}': {hint} a checkpoint directory or one of ({choices})"
+
+
+def model_names_and_prefixes() -> tuple[list[str], list[str]]:
+    """The registered models used bare (``smollm2-135m``, ``oracle``) and the spec prefixes (``openai``), sorted.
+
+    A factory says it is used bare with ``bare_name = True`` (the oracle); without it, a name with a dash is a
+    built-in model and any other a prefix. ``hf`` (a checkpoint path needs no prefix) is left out.
+    """
+    names: list[str] = []
+    prefixes: list[str] = []
+    for name, entry in sorted(model_factories().items()):
+        if name == "hf":
+            continue
+        try:
+            bare = bool(getattr(entry.load(), "bare_name", "-" in name))
+        except Exception:  # a plugin that fails to import still gets listed
+            bare = "-" in name
+        (names if bare else prefixes).append(name)
+    return names, prefixes
 
 
 def load_named(name: str, args: dict[str, str], opts: LoadOptions) -> ModelBackend | None:
@@ -115,11 +147,44 @@ def load_named(name: str, args: dict[str, str], opts: LoadOptions) -> ModelBacke
     return factories[name].load()(name, name, args, opts)
 
 
-def default_label(spec: str) -> str:
-    """A display name from a spec: a path's last component, otherwise the spec itself."""
+# --model-arg keys that change how or where answers are fetched, never what they are (or that hold secrets).
+OPERATIONAL_ARGS = frozenset(
+    {"device", "continuous", "trust_remote_code", "base_url", "api_key_env"}
+    | {"max_retries", "timeout", "backoff", "rpm", "tpm", "price_in", "price_out"}
+)
+_SHOWN_VALUE_CHARS = 32
+
+
+def default_label(config: RunConfig) -> str:
+    """A run's display name: the model's name, then what changes its answers, e.g. ``smollm2-135m[native,shots=3]``.
+
+    In the brackets, in this order and only where they differ from the default: ``native`` (``--mode``),
+    ``constrained``, ``shots=K``, ``seed=N``, then the ``--model-arg`` and ``--lm-eval-arg`` values that
+    change answers, sorted by key. A long value, or one with spaces or brackets, shows as ``#`` and 8 hex
+    digits of its hash.
+    """
+    name = _model_name(config.model)
+    parts = ["native"] if config.mode == "native" else []
+    parts += ["constrained"] if config.constrained else []
+    parts += [f"shots={config.shots}"] if config.shots else []
+    parts += [f"seed={config.seed}"] if config.seed else []
+    args = {k: v for k, v in config.model_args.items() if k not in OPERATIONAL_ARGS and not is_secret(k)}
+    for key, value in sorted(args.items()) + sorted(config.lm_eval_args.items()):
+        parts.append(f"{key}={_shown_value(str(value).strip())}")
+    return f"{name}[{','.join(parts)}]" if parts else name
+
+
+def _model_name(spec: str) -> str:
+    """A spec's short name: a path's last component, otherwise the spec itself."""
     prefix, sep, target = spec.partition(":")
     if sep and prefix in ("replay", "hf"):
         return f"{prefix}:{Path(target).name}"
     if Path(spec).exists() or "/" in spec:
         return Path(spec.rstrip("/")).name or spec
     return spec
+
+
+def _shown_value(value: str) -> str:
+    if len(value) <= _SHOWN_VALUE_CHARS and not any(c.isspace() or c in "[]" for c in value):
+        return value
+    return "#" + hashlib.sha256(value.encode()).hexdigest()[:8]

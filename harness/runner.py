@@ -41,7 +41,7 @@ def run_eval(config: RunConfig, progress: Progress | None = None) -> RunSummary:
     """
     source = find_source(config.task) or PluginSource()
     evaluation = source.plan(config)
-    return execute(config, evaluation, config.label or default_label(config.model), progress or no_progress)
+    return execute(config, evaluation, config.label or default_label(config), progress or no_progress)
 
 
 class PluginSource(TaskSource):
@@ -103,6 +103,8 @@ def select_examples(task: Task, config: RunConfig) -> dict[str, list[Example]]:
         by_split: dict[str, list[Example]] = {}
         for example in task.load_data(config.data, answers=config.answers):
             by_split.setdefault(example.split, []).append(example)
+        if not by_split:
+            raise BadInput(f"--data {config.data}: the file holds no examples: add some, or leave out --data")
         available = list(by_split)
     else:
         available = list(task.splits)
@@ -116,6 +118,8 @@ def select_examples(task: Task, config: RunConfig) -> dict[str, list[Example]]:
     for split in wanted:
         examples = by_split[split] if config.data else list(task.load(split))
         _check_unique_ids(examples, split)
+        if not examples:
+            raise BadInput(f"task {task.name}: split '{split}' has no examples: choose others with --split")
         selected[split] = examples[: config.limit] if config.limit else examples
     return selected
 

@@ -21,6 +21,12 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
+def is_secret(key: str) -> bool:
+    """Whether an option's value is a secret, never stored or shown: by the key's ending, so ``api_key`` and
+    ``hf_token`` are secrets and ``max_tokens`` is not."""
+    return key.lower().endswith(("key", "token", "secret", "password"))
+
+
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no whitespace: the form every hash in the harness is taken of."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)

@@ -10,7 +10,7 @@ import streamlit as st
 from harness.errors import HarnessError
 from harness.leaderboard import DB_ENV, DEFAULT_DB
 from harness.leaderboard.board import Board, md
-from harness.leaderboard.views import cost, history, overview, samples, task
+from harness.leaderboard.views import cost, history, overview, samples, task, versus
 
 PAGES: dict[str, tuple[str, Callable[[Board], None]]] = {
     "overview": ("Overview", overview.render),
@@ -18,6 +18,7 @@ PAGES: dict[str, tuple[str, Callable[[Board], None]]] = {
     "cost": ("Cost and latency", cost.render),
     "samples": ("Samples", samples.render),
     "history": ("History", history.render),
+    "versus": ("Versus", versus.render),
 }
 
 

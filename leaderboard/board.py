@@ -53,9 +53,11 @@ def md(text: object) -> str:
 
 
 def run_title(row: pd.Series | dict[str, Any]) -> str:
-    """How a run is named in pickers: label · task · start time · id."""
+    """How a run is named in pickers: label · task · start time · id, and its errored samples if any."""
     started = pd.Timestamp(row["started_at"]).strftime("%Y-%m-%d %H:%M")
-    return f"{row['label']} · {row['task']} · {started} · {row['run_id']}"
+    errors = row.get("n_errors")
+    flagged = f" · {int(errors)} errored" if errors is not None and not pd.isna(errors) and errors > 0 else ""
+    return f"{row['label']} · {row['task']} · {started} · {row['run_id']}{flagged}"
 
 
 def task_picker(key: str, tasks: list[str]) -> str | None:

@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from harness.store import Store, primary_sql
 
+if TYPE_CHECKING:
+    from harness.compare import CompareReport
+
 COMPLETE = "status = 'complete'"
+# A complete run with at least one answered sample: one whose samples all errored measured nothing, and its
+# zeros must never read as a model's score (it stores no metrics; the leaderboard leaves it out).
+RESULT = f"{COMPLETE} AND coalesce(n_errors, 0) < coalesce(n_samples, 0)"
+TRUNCATED = "cut at the token budget"
 # The latest complete run per (label, task, data hash): what the leaderboard shows by default.
 LATEST = "QUALIFY row_number() OVER (PARTITION BY label, task, data_hash ORDER BY started_at DESC, run_id DESC) = 1"
 RUN_COLUMNS = """run_id, label, task, task_version, data_hash, model_kind, model_params, model_spec, started_at,
@@ -59,9 +66,9 @@ def score_path(metric: str) -> str:
 
 # ---- runs and metrics ----------------------------------------------------------------------
 def runs(db: str, latest_only: bool = True) -> pd.DataFrame:
-    """Complete runs, by default only the latest per (label, task, data hash)."""
+    """Complete runs with a result, by default only the latest per (label, task, data hash)."""
     latest = LATEST if latest_only else ""
-    return query(db, f"SELECT {RUN_COLUMNS} FROM runs WHERE {COMPLETE} {latest} ORDER BY task, label, started_at DESC")
+    return query(db, f"SELECT {RUN_COLUMNS} FROM runs WHERE {RESULT} {latest} ORDER BY task, label, started_at DESC")
 
 
 def metrics(db: str, run_ids: tuple[str, ...]) -> pd.DataFrame:
@@ -113,13 +120,13 @@ def _with_primary(run_rows: pd.DataFrame, metric_rows: pd.DataFrame) -> pd.DataF
 
 
 def history(db: str, label: str, task: str) -> pd.DataFrame:
-    """Every complete run of one label on one task with all its metrics, oldest first."""
+    """Every complete run of one label on one task with all its metrics and its error count, oldest first."""
     return query(
         db,
         f"""SELECT r.run_id, r.started_at, r.git_sha, r.harness_version, r.data_hash, r.task_version,
-                   m.split, m.metric, m.value, m.ci_low, m.ci_high, m.n
+                   coalesce(r.n_errors, 0) AS n_errors, m.split, m.metric, m.value, m.ci_low, m.ci_high, m.n
             FROM runs r JOIN metrics m USING (run_id)
-            WHERE r.{COMPLETE} AND r.label = ? AND r.task = ? ORDER BY r.started_at, m.split, m.metric""",
+            WHERE r.{RESULT} AND r.label = ? AND r.task = ? ORDER BY r.started_at, m.split, m.metric""",
         [label, task],
     )
 
@@ -151,6 +158,13 @@ _GATE_LINKS = ("candidate_run", "baseline_run", "candidate", "baseline", "run_id
 _GATE_TIMES = ("created_at", "checked_at", "started_at")
 
 
+def versus(db: str, a: str, b: str) -> CompareReport:
+    """``harness compare A B`` on the store: the Versus page shows exactly what the command prints."""
+    from harness.compare import compare
+
+    return compare(a, b, db)
+
+
 # ---- per-sample aggregates ----------------------------------------------------------------
 def cost_latency(db: str, run_ids: tuple[str, ...]) -> pd.DataFrame:
     """Per run and split: samples, errors, cost per 1,000 samples and latency percentiles."""
@@ -178,13 +192,16 @@ def tag_breakdown(db: str, run_ids: tuple[str, ...], metric: str) -> pd.DataFram
 
 
 def failure_kinds(db: str, run_ids: tuple[str, ...]) -> pd.DataFrame:
-    """Counts of ``details.error_type`` (what a task says went wrong) and of sample errors, per run and split."""
+    """Counts of ``details.error_type`` (what a task says went wrong), of sample errors and of outputs cut at
+    the token budget (``meta.truncated``, counted besides the kind a task gave them), per run and split."""
     return query(
         db,
-        """SELECT run_id, split, kind, count(*) AS n
+        f"""WITH s AS (SELECT * FROM samples WHERE run_id IN (SELECT unnest(?::VARCHAR[])))
+           SELECT run_id, split, kind, count(*) AS n
            FROM (SELECT run_id, split, coalesce(details->>'$.error_type',
-                        CASE WHEN error IS NOT NULL THEN 'sample error' END) AS kind
-                 FROM samples WHERE run_id IN (SELECT unnest(?::VARCHAR[])))
+                        CASE WHEN error IS NOT NULL THEN 'sample error' END) AS kind FROM s
+                 UNION ALL
+                 SELECT run_id, split, '{TRUNCATED}' AS kind FROM s WHERE meta->>'$.truncated' = 'true')
            WHERE kind IS NOT NULL GROUP BY ALL ORDER BY run_id, split, n DESC, kind""",
         [list(run_ids)],
     )

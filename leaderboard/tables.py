@@ -14,6 +14,9 @@ import pandas as pd
 
 SPLIT_ORDER = ("test", "ood", "multilabel")
 DROP = "ID→OOD drop"
+ERRORS = "errors"
+COST = "$/1k samples"
+CHEAPEST = "cheapest within best's CI"
 SIZE_BUCKETS = ("< 1B", "1B–10B", "≥ 10B", "unknown")
 
 
@@ -54,10 +57,15 @@ class OverviewTable:
     # (task, split) where some run stored no primary metric, so its first metric by name is shown
     fallback: set[tuple[str, str]] = field(default_factory=set)
     data_hash: dict[str, str] = field(default_factory=dict)  # task -> data hash shown
+    # Per task where a shown run has errored samples (scored as wrong): its error count per label.
+    error_columns: list[str] = field(default_factory=list)
+    cost_columns: list[str] = field(default_factory=list)  # per task: the run's cost per 1,000 samples
+    cheapest_columns: list[str] = field(default_factory=list)  # per task: the splits where a label is CHEAPEST
 
 
 def overview_table(long: pd.DataFrame, data_hash: dict[str, str] | None = None) -> OverviewTable:
-    """One row per label; per task the primary metric of each split, its 95% CI and the ID→OOD drop.
+    """One row per label; per task the primary metric of each split, its 95% CI, the ID→OOD drop and, where a
+    shown run has errored samples, their count.
 
     ``long`` is :func:`harness.leaderboard.queries.overview` (already filtered); ``data_hash`` picks a
     data version per task, the most common one by default.
@@ -75,22 +83,7 @@ def overview_table(long: pd.DataFrame, data_hash: dict[str, str] | None = None) 
         rows = long[long["task"] == task]
         chosen = (data_hash or {}).get(task) or default_data_hash(rows)
         table.data_hash[task] = chosen
-        rows = rows[rows["data_hash"] == chosen].set_index(["label", "split"])
-        splits = split_order(rows.index.get_level_values("split").unique().tolist())
-        table.primary[task] = {s: str(rows.xs(s, level="split")["metric"].iloc[0]) for s in splits}
-        if "primary_stored" in rows.columns:
-            guessed = rows.index[~rows["primary_stored"].astype(bool)].get_level_values("split")
-            table.fallback.update((task, split) for split in guessed)
-        for split in splits:
-            by_label = rows.xs(split, level="split")
-            name = column_name(task, split)
-            columns[name] = by_label["value"]
-            columns[f"{name} CI"] = by_label.apply(_ci_text, axis=1)
-            table.higher_better.append(name)
-        if "test" in splits and "ood" in splits:
-            name = column_name(task, DROP)
-            columns[name] = columns[column_name(task, "test")] - columns[column_name(task, "ood")]
-            table.lower_better.append(name)
+        columns |= _task_columns(table, task, rows[rows["data_hash"] == chosen].set_index(["label", "split"]))
     cards = labels.pop("training_card")
     labels["training"] = cards.map(lambda value: card_summary(parse_card(value)))
     labels["training_card"] = cards.map(card_link)
@@ -100,6 +93,64 @@ def overview_table(long: pd.DataFrame, data_hash: dict[str, str] | None = None) 
         frame = frame.sort_values(table.higher_better[0], ascending=False, na_position="last")
     table.frame = frame.reset_index(drop=True)
     return table
+
+
+def _task_columns(table: OverviewTable, task: str, rows: pd.DataFrame) -> dict[str, pd.Series]:
+    """One task's overview columns by label (``rows`` indexed by label and split); notes them in ``table``."""
+    columns: dict[str, pd.Series] = {}
+    splits = split_order(rows.index.get_level_values("split").unique().tolist())
+    table.primary[task] = {s: str(rows.xs(s, level="split")["metric"].iloc[0]) for s in splits}
+    if "primary_stored" in rows.columns:
+        guessed = rows.index[~rows["primary_stored"].astype(bool)].get_level_values("split")
+        table.fallback.update((task, split) for split in guessed)
+    for split in splits:
+        by_label = rows.xs(split, level="split")
+        name = column_name(task, split)
+        columns[name] = by_label["value"]
+        columns[f"{name} CI"] = by_label.apply(_ci_text, axis=1)
+        table.higher_better.append(name)
+    if "test" in splits and "ood" in splits:
+        name = column_name(task, DROP)
+        columns[name] = columns[column_name(task, "test")] - columns[column_name(task, "ood")]
+        table.lower_better.append(name)
+    columns |= _cost_columns(table, task, rows, splits)
+    errors = rows["n_errors"].fillna(0).groupby(level="label").max() if "n_errors" in rows else None
+    if errors is not None and (errors > 0).any():
+        columns[column_name(task, ERRORS)] = errors.astype(int)
+        table.error_columns.append(column_name(task, ERRORS))
+    return columns
+
+
+def _cost_columns(table: OverviewTable, task: str, rows: pd.DataFrame, splits: list[str]) -> dict[str, pd.Series]:
+    """The run's cost per 1,000 samples per label, and the splits where the label is the cheapest within the CI."""
+    if "cost_usd" not in rows.columns or "n_samples" not in rows.columns:
+        return {}
+    runs = rows.groupby(level="label")[["cost_usd", "n_samples"]].first()
+    cost = 1000 * runs["cost_usd"] / runs["n_samples"].where(runs["n_samples"] > 0)
+    where: dict[str, list[str]] = {}
+    for split in splits:
+        for label in cheapest_within_ci(rows.xs(split, level="split"), cost):
+            where.setdefault(label, []).append(split)
+    name, marks = column_name(task, COST), column_name(task, CHEAPEST)
+    table.cost_columns.append(name)
+    table.cheapest_columns.append(marks)
+    return {name: cost, marks: pd.Series({label: ", ".join(s) for label, s in where.items()}, dtype=object)}
+
+
+def cheapest_within_ci(by_label: pd.DataFrame, cost: pd.Series) -> list[str]:
+    """The label(s) costing least per 1,000 samples among those whose value reaches the best one's CI.
+
+    "Within" means at least the best value's lower CI bound (the best itself when it has no CI). A run with
+    no recorded cost counts as 0, as on the Cost page (a local model spends no money per call).
+    """
+    values = by_label["value"].dropna()
+    if values.empty:
+        return []
+    best = values.idxmax()
+    low = by_label.loc[best, "ci_low"] if "ci_low" in by_label.columns else None
+    floor = values[best] if low is None or pd.isna(low) else min(float(low), values[best])
+    contenders = cost.reindex(values.index[values >= floor]).fillna(0.0)
+    return sorted(contenders.index[contenders == contenders.min()])
 
 
 def web_link(value: object) -> str | None:
@@ -238,3 +289,37 @@ def params_text(params: float | None) -> str:
         if params >= scale:
             return f"{params / scale:.3g}{suffix}"
     return str(int(params))
+
+
+def every_metric_table(metrics: pd.DataFrame, counts: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """The Task page's table: every metric (columns) per model and split (rows, splits in reading order), and an
+    ``errors`` column where some split has errored samples. ``counts`` is ``queries.cost_latency``'s frame."""
+    frame = metrics.assign(model=metrics["run_id"].map(labels))
+    wide = frame.pivot_table(index=["model", "split"], columns="metric", values="value", aggfunc="first")
+    order = split_order(list(wide.index.get_level_values("split").unique()))
+    wide = wide.reset_index()
+    wide["split"] = pd.Categorical(wide["split"], categories=order, ordered=True)
+    wide = wide.sort_values(["model", "split"]).astype({"split": str})
+    if (counts["n_errors"] > 0).any():
+        errors = counts.assign(model=counts["run_id"].map(labels))[["model", "split", "n_errors"]]
+        wide = wide.merge(errors.rename(columns={"n_errors": "errors"}), on=["model", "split"], how="left")
+    wide.columns.name = None
+    return wide.reset_index(drop=True)
+
+
+def cost_points(rows: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """One point per model of a task's split: its quality joined with cost and latency (``queries.cost_latency``),
+    and whether it sits on the cost and the latency Pareto fronts. No recorded cost counts as 0."""
+    facts = rows[["run_id", "split", "label", "model_kind", "model_params", "metric", "value"]]
+    points = facts.merge(costs, on=["run_id", "split"], how="left")
+    points = points.assign(
+        quality=points["value"],
+        kind=points["model_kind"].fillna("unknown"),
+        size=points["model_params"].map(params_text),
+        cost_recorded=points["cost_per_1k"].notna(),
+        cost_per_1k=points["cost_per_1k"].fillna(0.0),
+    )
+    points["pareto_cost"] = pareto_front(points, "cost_per_1k", "quality")
+    latency = points.dropna(subset=["median_latency_ms"])
+    points["pareto_latency"] = pareto_front(latency, "median_latency_ms", "quality").reindex(points.index).fillna(False)
+    return points

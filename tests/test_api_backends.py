@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,9 @@ import pytest
 
 from harness.errors import BadInput
 from harness.fake_server import FakeServer, Faults, Script
-from harness.models.anthropic_api import load_anthropic
+from harness.models.anthropic_api import load_anthropic, parse_message
 from harness.models.base import LoadOptions
-from harness.models.openai_api import load_openai
+from harness.models.openai_api import load_openai, parse_completion
 from harness.models.wrapper import wrap
 from harness.runner import run_eval
 from harness.store import Store
@@ -241,6 +242,47 @@ def test_failed_samples_exit_3_and_are_retried_on_resume(db):
         assert server.stats["requests"] - before == len(errors)  # only the errored samples are asked again
     runs = Store(db).list_runs()
     assert [r.status for r in runs] == ["complete", "complete"] and runs[0].n_errors == 0 and runs[0].n_samples == 20
+
+
+def test_a_server_that_is_down_gives_a_run_with_no_metrics_and_its_cause_counted(db):
+    with socket.socket() as probe:  # a port nothing listens on once the probe closes
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = ["run", "--task-dir", str(TASK_DIR), "--task", "echo", "--split", "test", "--limit", "4", "--db", db]
+    args += ["--model", "openai:fake-model", "--model-arg", f"base_url=http://127.0.0.1:{port}/v1"]
+    args += ["--model-arg", "max_retries=1", "--model-arg", "backoff=0.01", "--model-arg", "timeout=2"]
+    result = harness_cli(*args)
+    assert result.returncode == 3, result.stderr
+    cause = next(line for line in result.stdout.splitlines() if "×" in line).strip()
+    assert cause.startswith("openai: connection error") and cause.endswith("(gave up after 2 attempts) × 4")
+    assert "no metrics" in result.stdout and "0.0000" not in result.stdout
+    (run,) = Store(db).list_runs()
+    assert (run.status, run.n_samples, run.n_errors) == ("complete", 4, 4)
+    with duckdb.connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM metrics").fetchone()[0] == 0
+
+
+def test_an_answer_cut_at_max_tokens_is_marked_truncated():
+    from anthropic.types import Message as AnthropicMessage
+    from openai.types.chat import ChatCompletion
+
+    def completion(finish: str) -> Any:
+        choice = {"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": '{"a": "aaa'}}
+        return ChatCompletion.model_validate(
+            {"id": "c", "object": "chat.completion", "created": 0, "model": "m", "choices": [choice]}
+        )
+
+    def message(stop: str) -> Any:
+        return AnthropicMessage.model_validate(
+            {"id": "m", "type": "message", "role": "assistant", "model": "m", "stop_reason": stop,
+             "stop_sequence": None, "content": [{"type": "text", "text": '{"a": "aaa'}],
+             "usage": {"input_tokens": 1, "output_tokens": 4}}
+        )  # fmt: skip
+
+    assert parse_completion(completion("length")).meta["truncated"] is True
+    assert "truncated" not in parse_completion(completion("stop")).meta
+    assert parse_message(message("max_tokens"), user("q"), native=False).meta["truncated"] is True
+    assert "truncated" not in parse_message(message("end_turn"), user("q"), native=False).meta
 
 
 def test_auth_failure_ends_the_run_with_one_line_and_no_key(db):

@@ -188,3 +188,73 @@ def test_cli_fake_server_serves_until_stopped():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def gis_example() -> tuple[str, str]:
+    """A gis_command test prompt (as the fake server's clients render it) and its target text."""
+    from harness.fake_server.script import API_CAPS
+    from harness.registry import get_task
+    from harness.task import RenderOptions
+
+    task = get_task("gis_command")
+    example = next(iter(task.load("test")))
+    return task.render(example, RenderOptions(caps=API_CAPS)).messages[-1].content, task.target_text(example)
+
+
+def test_an_oracle_of_several_tasks_answers_each_and_names_them_for_an_unknown_prompt(caplog):
+    script = Script.oracle("echo,gis_command", task_dir=str(TASK_DIR))
+    gis_prompt, gis_target = gis_example()
+    assert script.answer("Upper-case: alpha0").text == "ALPHA0"
+    assert script.answer(gis_prompt).text == gis_target
+    assert script.answer("Upper-case: zulu") is None
+    with FakeServer(script) as server:
+        status, _, body = post(f"{server.openai_url}/chat/completions", chat("Upper-case: zulu"))
+        assert status == 400 and server.stats["unmatched"] == 1
+    message = body["error"]["message"]
+    assert message == (
+        "the fake server has no answer for 'Upper-case: zulu': it matches no example of tasks echo, gis_command: "
+        "serve the --task and --data the run uses, or pass --text to answer other prompts"
+    )
+    assert message in caplog.text
+    one = Script.oracle("echo", task_dir=str(TASK_DIR))
+    assert "matches no example of task echo:" in one.miss("x")
+    assert Script.oracle("echo", task_dir=str(TASK_DIR), fallback="?").answer("x").text == "?"
+
+
+def test_several_tasks_map_replay_ids_and_refuse_one_data_file(tmp_path):
+    from harness.errors import BadInput
+    from harness.fake_server import script_from_options
+
+    by_id = tmp_path / "i.jsonl"
+    by_id.write_text('{"id": "test-0001", "output": "BRAVO1!"}\n')
+    script = script_from_options(None, "gis_command, echo", str(by_id), None, str(TASK_DIR))
+    assert script.answer("Upper-case: bravo1").text == "BRAVO1!" and script.answer("Upper-case: alpha0") is None
+    assert "no line of replay file i.jsonl" in script.miss("Upper-case: alpha0")
+    with pytest.raises(BadInput, match=r"^--data .*: goes with one --task, not 2: "):
+        script_from_options(None, "echo,gis_command", None, str(by_id), str(TASK_DIR))
+
+
+def test_cli_fake_server_serves_several_tasks():
+    args = ["fake-server", "--port", "0", "--task-dir", str(TASK_DIR), "--task", "echo,gis_command"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from harness.cli import main; main()", *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "COLUMNS": "300"},
+    )
+    gis_prompt, gis_target = gis_example()
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        match = re.search(r"base_url=(http://127\.0\.0\.1:\d+/v1)", line)
+        assert match, line
+        url = f"{match.group(1)}/chat/completions"
+        assert post(url, chat("Upper-case: alpha0"))[2]["choices"][0]["message"]["content"] == "ALPHA0"
+        assert post(url, chat(gis_prompt))[2]["choices"][0]["message"]["content"] == gis_target
+        status, _, body = post(url, chat("hello?"))
+        assert status == 400 and "tasks echo, gis_command" in body["error"]["message"]
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "the fake server has no answer for 'hello?'" in err

@@ -343,3 +343,75 @@ def test_a_long_prompt_loses_its_start_and_keeps_the_whole_answer(bases: dict[st
     cut = encode_examples(task, base, [example], max_length=len(full.input_ids) - 5)[0]
     assert not full.truncated and cut.truncated
     assert cut.input_ids == full.input_ids[5:] and cut.target == full.target[5:]
+
+
+def test_a_limited_intent_train_set_gets_a_head_over_every_task_label(
+    bases: dict[str, Path], tmp_path: Path, db: str
+) -> None:
+    """--limit 5 sees 4 intents; the head still covers the task's 25, so --eval-split test can be served."""
+    task = get_task("intent")
+    train = list(task.load("train"))[:5]
+    out = tmp_path / "clf"
+    config = FinetuneConfig(task="intent", base=str(bases["encoder"]), out=str(out), limit=5, max_steps=1,
+                            batch_size=4, eval_split="test", db=db)  # fmt: skip
+    summary = finetune(config)
+    declared = [label for label in task.labels(train[0]) if label != "out_of_scope"]  # no out_of_scope in train
+    assert len({e.target for e in train}) < len(declared) == 25
+    assert list(json.loads((out / "config.json").read_text())["id2label"].values()) == declared
+    assert summary.eval is not None and summary.eval["split"] == "test"
+
+
+def test_an_eval_split_that_cannot_be_served_is_refused_before_anything_is_written(
+    bases: dict[str, Path], tmp_path: Path, db: str
+) -> None:
+    data = tmp_path / "train-only.jsonl"
+    data.write_text("".join(json.dumps({"split": "train", "text": w}) + "\n" for w in ("ab", "cd", "ef")))
+    out = tmp_path / "out"
+    with pytest.raises(BadInput, match=r"^--eval-split test: .*train-only.jsonl has no split 'test'") as info:
+        finetune(FinetuneConfig(**ECHO, base=str(bases["causal"]), out=str(out), data=str(data), eval_split="test"))
+    assert "\n" not in str(info.value) and not out.exists()
+    # A task that refuses the evaluation split's examples for this model is refused before training too.
+    picky = tmp_path / "tasks" / "picky"
+    picky.mkdir(parents=True)
+    (picky / "task.py").write_text(PICKY_TASK.format(echo=TASK_DIR / "echo" / "task.py"))
+    with pytest.raises(BadInput, match=r"^--eval-split test: picky refuses split test") as info:
+        finetune(FinetuneConfig(task="picky", task_dir=str(picky.parent), base=str(bases["causal"]), out=str(out),
+                                limit=2, eval_split="test", db=db))  # fmt: skip
+    assert not out.exists() and not Path(db).exists()
+
+
+PICKY_TASK = """
+import importlib.util
+
+from harness.errors import BadInput
+
+spec = importlib.util.spec_from_file_location("echo_for_picky", "{echo}")
+echo = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(echo)
+
+
+class PickyTask(echo.EchoTask):
+    name = "picky"
+
+    def check_options(self, opts, examples):
+        if any(e.split == "test" for e in examples):
+            raise BadInput("picky refuses split test")
+
+
+TASK = PickyTask
+"""
+
+
+def test_threads_are_applied_and_recorded(bases: dict[str, Path], tmp_path: Path) -> None:
+    before = torch.get_num_threads()
+    try:
+        config = FinetuneConfig(**ECHO, base=str(bases["causal"]), out=str(tmp_path / "o"), threads=2, limit=2,
+                                max_steps=1)  # fmt: skip
+        finetune(config)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert json.loads((tmp_path / "o" / "training.json").read_text())["threads"] == 2
+    assert config.resume_key() == FinetuneConfig(**{**config.model_dump(), "threads": None}).resume_key()
+    with pytest.raises(ValueError, match="threads"):
+        FinetuneConfig(**ECHO, base="b", out="o", threads=0)

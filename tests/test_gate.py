@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -141,7 +142,7 @@ def test_a_clear_regression_exits_1_with_failed_junit_case(db, tmp_path, echo_n)
     text = markdown.read_text()
     assert "### harness gate: ❌ regression" in text
     row = "| echo | test | exact_match | 200 | 0.9000 | 0.8000 | -0.1000 ["
-    assert row in text and "| <0.0001 | McNemar (20↓ 0↑) | ❌ fail |" in text
+    assert row in text and "| <0.0001 | ⚠️ 0.0300 | McNemar (20↓ 0↑) | ❌ fail |" in text
 
 
 def test_a_small_significant_drop_within_max_drop_passes(db, tmp_path, echo_n):
@@ -182,8 +183,80 @@ def test_continuous_metrics_use_the_paired_bootstrap():
     assert passed.verdict == "pass" and passed.ci_low < 0 < passed.ci_high
 
 
+# ---- power: the smallest drop a slice can detect ----------------------------------------------
+def test_a_slice_too_small_warns_and_its_ci_alone_does_not_fail(db, tmp_path, monkeypatch):
+    """Issue 24: a 40-point drop on 10 examples (McNemar p = 0.125) passed silently; it now says why."""
+    monkeypatch.setenv("ECHO_N", "10")
+    echo_run(db, tmp_path, "base", set(), n=10)
+    echo_run(db, tmp_path, "cand", {0, 1, 2, 3}, n=10)
+    report = run_gate("base", "cand", db)
+    (c,) = report.comparisons
+    assert (c.regressions, c.improvements, c.p_value) == (4, 0, pytest.approx(0.125))
+    assert c.diff == pytest.approx(-0.4) and c.ci_high < -0.01  # the bootstrap CI excludes a 0.01 drop...
+    assert c.verdict == "inconclusive" and report.exit_code == 0  # ...but the exact test decides: not a failure
+    assert c.min_detectable_drop == pytest.approx(0.6) and c.underpowered  # 6 of 10 regressions at best
+    power = (
+        "echo · test · exact_match: this slice cannot detect a drop of 0.01: "
+        "the smallest detectable at alpha 0.05 is 0.60 with n=10; use more examples"
+    )
+    assert report.warnings[0] == power and "inconclusive: a drop of 0.4000 whose 95% CI [" in report.warnings[1]
+    assert "McNemar (4↓ 0↑) p = 0.1250 >= alpha 0.05 on n=10" in report.warnings[1]
+    text = to_markdown(report)
+    assert f"- ⚠️ {power}" in text and "| 0.1250 | ⚠️ 0.6000 | McNemar (4↓ 0↑) | ⚠️ inconclusive |" in text
+    case = ET.fromstring(to_junit(report)).find(".//testcase")
+    assert case is not None and case.find("failure") is None and case.find("error") is None
+    assert "min detectable drop 0.6000 at alpha 0.05" in (case.findtext("system-out") or "")
+    assert f"warning: {power}" in (case.findtext("system-err") or "")
+    result = harness_cli("gate", "--baseline", "base", "--candidate", "cand", "--db", db, "--no-store")
+    assert result.returncode == 0, result.stderr
+    assert "1 inconclusive; 1 cannot detect a drop of 0.01 (see warnings)" in result.stdout.replace("\n", " ")
+
+
+def test_require_power_fails_an_underpowered_slice_with_exit_2(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("ECHO_N", "10")
+    echo_run(db, tmp_path, "base", set(), n=10)
+    echo_run(db, tmp_path, "cand", {0, 1, 2, 3}, n=10)
+    report = run_gate("base", "cand", db, GateOptions(require_power=True))
+    assert [c.verdict for c in report.comparisons] == ["underpowered"]
+    assert (report.verdict, report.exit_code) == ("underpowered", 2)
+    assert report.summary().endswith("1 cannot detect a drop of 0.01: use more examples")
+    suite = ET.fromstring(to_junit(report)).find("testsuite")
+    assert suite is not None and (suite.get("failures"), suite.get("errors")) == ("0", "1")
+    error = suite.find("testcase/error")
+    assert error is not None and error.get("type") == "underpowered" and "0.60 with n=10" in error.get("message", "")
+    assert "### harness gate: ⚠️ underpowered" in to_markdown(report)
+    # a slice that can detect the drop it guards against passes, and a significant regression still exits 1
+    loose = GateOptions(require_power=True, max_drop=0.6)
+    assert run_gate("base", "cand", db, loose).exit_code == 0 and not run_gate("base", "cand", db, loose).warnings
+    echo_run(db, tmp_path, "worse", set(range(8)), n=10)  # 8 regressions: p = 2/256
+    failed = run_gate("base", "worse", db, GateOptions(require_power=True, max_drop=0.05))
+    assert (failed.verdict, failed.exit_code) == ("fail", 1)
+
+
+def test_the_cli_warns_of_an_underpowered_slice_and_require_power_exits_2(db, tmp_path, monkeypatch):
+    monkeypatch.setenv("ECHO_N", "10")
+    echo_run(db, tmp_path, "base", set(), n=10)
+    echo_run(db, tmp_path, "cand", {0, 1, 2, 3}, n=10)
+    warned = harness_cli("gate", "--baseline", "base", "--candidate", "cand", "--db", db, "--no-store")
+    assert warned.returncode == 0 and "warning:" in warned.stdout
+    assert "this slice cannot detect a drop of 0.01" in " ".join(warned.stdout.split())
+    refused = harness_cli(
+        "gate", "--baseline", "base", "--candidate", "cand", "--db", db, "--no-store", "--require-power"
+    )
+    assert refused.returncode == 2 and "use more examples" in " ".join(refused.stdout.split())
+
+
+def test_a_large_enough_slice_gives_no_power_warning(db, tmp_path, echo_n):
+    echo_run(db, tmp_path, "base", BASE_WRONG)
+    report = run_gate("base", "base", db, GateOptions(max_drop=0.05, require_power=True))
+    (c,) = report.comparisons
+    assert c.min_detectable_drop == pytest.approx(6 / N) and not c.underpowered
+    assert report.warnings == () and report.exit_code == 0
+    assert run_gate("base", "base", db).comparisons[0].underpowered  # 0.03 > the default max drop 0.01
+
+
 # ---- not comparable: exit 2 with one line -----------------------------------------------------
-def test_not_comparable_exits_2(db, tmp_path, echo_n, monkeypatch):
+def test_not_comparable_exits_2(db, tmp_path, echo_n):
     echo_run(db, tmp_path, "base", BASE_WRONG)
     baseline = tmp_path / "base.jsonl"
     write_baseline(db, "base", baseline)
@@ -200,17 +273,81 @@ def test_not_comparable_exits_2(db, tmp_path, echo_n, monkeypatch):
     result = harness_cli("gate", "--baseline", str(renamed), "--candidate", "base", "--db", db)
     assert_one_line_error(result, "task echo split test: baseline and candidate share no example ids")
 
-    monkeypatch.setenv("ECHO_N", "100")
-    echo_run(db, tmp_path, "fewer", set(), n=100)
-    result = harness_cli("gate", "--baseline", "base", "--candidate", "fewer", "--db", db)
-    assert_one_line_error(result, "different data (data hash", "same --split, --limit and --data")
-
     result = harness_cli("gate", "--baseline", "base", "--candidate", "base", "--db", db, "--split", "ood")
     assert_one_line_error(result, "split 'ood' has no shared examples")
     result = harness_cli("gate", "--baseline", "base", "--candidate", "base", "--db", db, "--metric", "f1")
     assert_one_line_error(result, "no shared example has metric 'f1'", "exact_match")
     result = harness_cli("gate", "--baseline", "nope", "--candidate", "base", "--db", db)
     assert_one_line_error(result, "no run id or complete run labelled 'nope'")
+
+
+def data_run(db: str, tmp_path: Path, label: str, texts: dict[str, str]) -> str:
+    """A complete echo run on a ``--data`` file of ``{id: text}``, every answer right."""
+    data, replay = tmp_path / f"{label}-data.jsonl", tmp_path / f"{label}-replay.jsonl"
+    data.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in texts.items()))
+    replay.write_text("".join(json.dumps({"id": i, "output": t.upper()}) + "\n" for i, t in texts.items()))
+    config = RunConfig(
+        task="echo", model=f"replay:{replay}", db=db, label=label, task_dir=str(TASK_DIR), data=str(data)
+    )
+    return run_eval(config).run_id
+
+
+def test_a_candidate_on_a_superset_is_paired_on_the_shared_examples(db, tmp_path, echo_n):
+    echo_run(db, tmp_path, "base", BASE_WRONG, limit=100)  # the first 100: another data hash than all 200
+    echo_run(db, tmp_path, "cand", BASE_WRONG)
+    baseline = tmp_path / "base.jsonl"
+    write_baseline(db, "base", baseline)
+    for ref in ("base", str(baseline)):
+        report = run_gate(ref, "cand", db)
+        (c,) = report.comparisons
+        assert (c.n, c.diff, report.exit_code) == (100, 0.0, 0)
+        assert "paired on the example ids they share, whose input and target are the same" in report.notes[0]
+        assert report.notes[1] == "echo · test: compared the 100 shared examples of 100 / 200"
+
+
+def test_shared_ids_whose_inputs_differ_are_not_comparable(db, tmp_path):
+    data_run(db, tmp_path, "base", {"a": "apple", "b": "berry", "c": "cherry"})
+    data_run(db, tmp_path, "cand", {"a": "apple", "b": "banana", "c": "cherry", "d": "date"})
+    data_run(db, tmp_path, "other", {"x": "apple", "y": "berry"})
+    baseline = tmp_path / "base.jsonl"
+    write_baseline(db, "base", baseline)
+    for ref in ("base", str(baseline)):
+        result = harness_cli("gate", "--baseline", ref, "--candidate", "cand", "--db", db)
+        assert_one_line_error(result, "task echo split test: 1 of 3 shared example ids have a different input", "'b'")
+    result = harness_cli("gate", "--baseline", "base", "--candidate", "other", "--db", db)
+    assert_one_line_error(result, "task echo split test: baseline and candidate share no example ids")
+
+
+def test_an_older_baseline_file_pairs_on_ids_alone_with_a_note(db, tmp_path):
+    data_run(db, tmp_path, "base", {"a": "apple", "b": "berry"})
+    data_run(db, tmp_path, "cand", {"a": "apple", "b": "banana", "c": "cherry"})
+    baseline = tmp_path / "old.jsonl"
+    write_baseline(db, "base", baseline)
+    lines = baseline.read_text().splitlines()
+    stripped = [json.dumps({k: v for k, v in json.loads(line).items() if k != "input_hash"}) for line in lines[1:]]
+    baseline.write_text("\n".join([lines[0], *stripped]) + "\n")  # as a harness before input hashes wrote it
+    assert read_baseline(baseline).input_hashes is None
+    report = run_gate(str(baseline), "cand", db)
+    assert report.comparisons[0].n == 2 and report.exit_code == 0
+    assert f"{baseline} has no per-example input hashes" in report.notes[0] and "inputs unchecked" in report.notes[0]
+    assert not any("input hashes" in note for note in run_gate(str(baseline), "base", db).notes)  # same data
+    baseline.write_text("\n".join([*lines[:2], *stripped[1:]]) + "\n")  # one line with, one without
+    with pytest.raises(BadInput, match=r"old\.jsonl:3: 'input_hash' must be a string on every line or on none"):
+        read_baseline(baseline)
+
+
+def test_a_run_whose_samples_all_errored_is_never_a_gate_side(db, tmp_path, echo_n):
+    echo_run(db, tmp_path, "base", BASE_WRONG)
+    replay = tmp_path / "down.jsonl"
+    replay.write_text(json.dumps({"id": "elsewhere", "output": "x"}) + "\n")  # every sample: no output, an error
+    config = RunConfig(task="echo", model=f"replay:{replay}", db=db, label="down", task_dir=str(TASK_DIR),
+                       splits=("test",), batch_size=N)  # fmt: skip
+    run_id = run_eval(config).run_id
+    for args in (("--baseline", "base", "--candidate", "down"), ("--baseline", run_id, "--candidate", "base")):
+        result = harness_cli("gate", *args, "--db", db)
+        assert_one_line_error(result, f"run {run_id} (down) has no results: all {N} of its samples errored")
+    with pytest.raises(BadInput, match=f"all {N} of its samples errored"):
+        write_baseline(db, "down", tmp_path / "down-baseline.jsonl")
 
 
 def test_an_incomplete_run_is_not_comparable(db, tmp_path, echo_n):
@@ -254,11 +391,15 @@ def test_baseline_file_round_trip(db, tmp_path, echo_n):
     }
     stored = {(s, i): v for s, i, v in Store(db, read_only=True).sample_scores(run_id)}
     assert {("test", i): v for i, v in baseline.scores["test"].items()} == stored
+    # the hash of the stored input and target, computed by hand: sha256 of their canonical JSON
+    by_hand = hashlib.sha256(b'{"input":{"text":"alpha0"},"target":"ALPHA0"}').hexdigest()[:16]
     assert json.loads(first.decode().splitlines()[1]) == {
         "split": "test",
         "id": "test-0000",
         "scores": {"exact_match": 0.0},
+        "input_hash": by_hand,
     }
+    assert baseline.input_hashes is not None and baseline.input_hashes["test"]["test-0000"] == by_hand
     report = run_gate(str(path), "base", db)  # a file against the run it came from
     assert report.verdict == "pass" and report.comparisons[0].n == N and report.comparisons[0].diff == 0.0
 
@@ -331,8 +472,8 @@ def test_reports_name_every_comparison():
     text = to_markdown(report)
     assert text.startswith("<!-- harness-gate -->\n### harness gate: ✅ pass")
     assert (
-        "| t | test | rouge | 2 | 0.6000 | 0.6000 | +0.0000 [+0.0000, +0.0000] | 1.0000 | paired bootstrap | ✅ pass |"
-        in text
+        "| t | test | rouge | 2 | 0.6000 | 0.6000 | +0.0000 [+0.0000, +0.0000] | 1.0000 | 0.0000 | paired bootstrap | "
+        "✅ pass |" in text
     )
     assert "- a note" in text
     root = ET.fromstring(to_junit(report))

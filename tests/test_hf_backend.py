@@ -19,7 +19,7 @@ from harness.errors import BadInput, MissingDependency
 from harness.models import builtin
 from harness.models.base import LoadOptions, ModelBackend
 from harness.models.hf.backend import HFArgs, HFBackend
-from harness.models.hf.checkpoint import detect_kind, fingerprint_label, load_checkpoint, open_checkpoint
+from harness.models.hf.checkpoint import KIND_OPTIONS, detect_kind, fingerprint_label, load_checkpoint, open_checkpoint
 from harness.models.hf.classifier import HFClassifierBackend
 from harness.models.hf.constrained import BatchGrammarProcessor, short_error
 from harness.models.hf.generation import finish_row, truncate_at_stop
@@ -117,6 +117,26 @@ def test_bad_model_args_are_one_line_errors(checkpoints: dict[str, Path], args: 
     with pytest.raises(BadInput, match=match) as info:
         load_checkpoint("ckpt", str(checkpoints["causal"]), args, LoadOptions())
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "kind, options",
+    [
+        ("causal", "dtype, device, trust_remote_code, max_tokens, continuous"),
+        ("seq2seq", "dtype, device, trust_remote_code, max_tokens"),
+        ("classifier", "dtype, device, trust_remote_code, oos_threshold, label_threshold"),
+    ],
+)
+def test_an_unknown_model_arg_lists_only_the_options_of_the_checkpoint_kind(
+    checkpoints: dict[str, Path], kind: str, options: str
+) -> None:
+    other_kinds = {"causal": "oos_threshold", "seq2seq": "continuous", "classifier": "max_tokens"}
+    for key in ("bogus", other_kinds[kind]):
+        with pytest.raises(BadInput) as info:
+            load_checkpoint("ckpt", str(checkpoints[kind]), {key: "1"}, LoadOptions())
+        assert str(info.value) == f"--model-arg {key}: not an option of {kind} model 'ckpt': use one of {options}"
+    every_kind = {o for kind_options in KIND_OPTIONS.values() for o in kind_options}
+    assert every_kind == set(HFArgs.model_fields)  # an HFArgs option no kind reads would always be refused
 
 
 def test_a_classifier_answers_labels_one_or_a_set_as_the_request_asks(checkpoints: dict[str, Path]) -> None:
@@ -247,6 +267,27 @@ def test_token_counts_stop_at_eos_and_ignore_padding() -> None:
     assert finish_row(backend, [5, 6], None, request, 7, {}).tokens_in == 7
 
 
+def test_a_row_that_used_its_whole_budget_is_marked_truncated() -> None:
+    backend: Any = SimpleNamespace(eos_token_ids=[1], tokenizer=SimpleNamespace(decode=lambda ids, **_: "x" * len(ids)))
+    budget = ask("q", max_tokens=4)
+    assert finish_row(backend, [5, 6, 7, 8, 9], None, budget, 7, {}).meta == {"truncated": True}  # cut at 4
+    assert finish_row(backend, [5, 6, 7, 8], 4, budget, 7, {}).meta == {"truncated": True}  # stopped by its budget
+    assert finish_row(backend, [5, 6, 7, 1, 1], None, budget, 7, {}).meta == {}  # EOS as the 4th token: finished
+    assert finish_row(backend, [5, 6, 1, 1, 1], None, budget, 7, {}).meta == {}
+    assert finish_row(backend, [5, 6], 2, ask("q", max_tokens=4, stop=("xx",)), 7, {}).meta == {}  # its stop
+    # the budget and the stop string end the row at the same token: the answer ended, it was not cut
+    assert finish_row(backend, [5, 6, 7, 8], 4, ask("q", max_tokens=4, stop=("xxxx",)), 7, {}).meta == {}
+
+
+@pytest.mark.parametrize("name", ["causal", "seq2seq"])
+def test_generation_marks_rows_cut_at_their_budget(backends: dict[str, HFBackend], name: str) -> None:
+    free = run(backends[name], [ask("the quick brown fox", max_tokens=24)])[0]
+    assert free.tokens_out == 24 and free.meta.get("truncated") is True
+    stop = free.text[6:9]
+    stopped = run(backends[name], [ask("the quick brown fox", max_tokens=24, stop=(stop,))])[0]
+    assert "truncated" not in stopped.meta
+
+
 def test_sampling_is_reproducible_with_a_seed(backends: dict[str, HFBackend]) -> None:
     request = ask("hello", max_tokens=12, temperature=1.0, seed=3)
     first, second = run(backends["causal"], [request]), run(backends["causal"], [request])
@@ -315,7 +356,7 @@ def test_a_schema_xgrammar_rejects_falls_back_to_free_text(backends: dict[str, H
 
 def test_unconstrained_requests_ignore_their_schema(backends: dict[str, HFBackend]) -> None:
     request = ask("hello", max_tokens=8, response_schema=COLOUR_SCHEMA, constrained=False)
-    assert run(backends["causal"], [request])[0].meta == {}
+    assert not {"constrained", "constrained_fallback"} & set(run(backends["causal"], [request])[0].meta)
 
 
 def test_compiled_grammars_are_cached_by_schema(backends: dict[str, HFBackend]) -> None:

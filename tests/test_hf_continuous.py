@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from harness.errors import BadInput
 from harness.models.base import LoadOptions
 from harness.models.hf import continuous as hf_continuous
 from harness.models.hf.backend import HFBackend
@@ -100,7 +101,9 @@ def test_a_call_takes_several_batches_of_rows(paths: dict[str, Path]) -> None:
     assert isinstance(default, HFBackend) and not default.continuous and default.batch_size == 3  # opt-in
     assert load(paths["chat"], rows=3).batch_size == 3 * 4
     assert load(paths["chat"], rows=3, continuous=False).batch_size == 3
-    assert load(paths["seq2seq"], rows=3).batch_size == 3  # the engine serves causal models only
+    # The engine serves causal models only: asking for it on a seq2seq checkpoint is refused, not ignored.
+    with pytest.raises(BadInput, match="continuous: not an option of seq2seq model"):
+        load(paths["seq2seq"], rows=3)
 
 
 @pytest.mark.parametrize(

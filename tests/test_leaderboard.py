@@ -74,6 +74,7 @@ class FixtureRun:
     latency_ms: float = 20.0
     status: str = "complete"
     card: Any = None  # the run's stored training card: the training.json object (or, from older runs, a URL)
+    cut_every: int = 0  # every wrong answer whose index is a multiple of this was cut at the token budget
     run_id: str = ""
     samples: dict[str, list[SampleResult]] = field(default_factory=dict)
 
@@ -110,6 +111,7 @@ def _outcome(run: FixtureRun, example: Example, i: int, n: int) -> SampleResult:
         latency_ms=run.latency_ms * (1 + i % 4),
         cost_usd=run.cost,
         error=error,
+        meta={"truncated": True} if run.cut_every and not right and i % run.cut_every == 0 else {},
     )
     return SampleResult(example, f"h{i}", response, Scored(scores=scores, parsed=parsed))
 
@@ -198,6 +200,7 @@ def open_app(db: str, page: str = "overview") -> AppTest:
 TABLES = {  # a column only that page's table has
     "ov_table": "kind",
     "task_metrics": "model",
+    "task_failures": "kind",
     "task_breakdown": "tag",
     "task_f1": "f1",
     "cost_table": "pareto_cost",
@@ -276,6 +279,49 @@ def test_overview_marks_best_per_column(fixture_store):
     assert best["toy_intent · ood"] == ["big-api"]
 
 
+def test_overview_counts_the_errors_of_a_run_next_to_its_numbers(fixture_store):
+    table = frame(open_app(fixture_store.db), "ov_table").set_index("label")
+    # big-api errs once per split (fixture rule): 2 on schema_json (test, ood), 3 on toy_intent
+    assert table.loc["big-api", "schema_json · errors"] == 2 and table.loc["tiny-ft", "schema_json · errors"] == 0
+    assert table.loc["big-api", "toy_intent · errors"] == 3 and pd.isna(table.loc["tiny-base", "toy_intent · errors"])
+
+
+def write_failed_run(store: Store, label: str, task: str) -> str:
+    """A later run of ``label`` whose every sample errored (an API that was down): complete, no metrics."""
+    run_id = f"{label}-{task}-down"
+    fields = {"task": task, "task_version": "1.0", "data_hash": f"data-{task}", "label": label}
+    store.create_run(run_id, run_id, fields | {"model_spec": label, "model_fingerprint": {}, "config": {}})
+    error = Response(error="openai: connection error (gave up after 2 attempts)")
+    failed = [
+        SampleResult(_example(task, split, i), f"h{i}", error, Scored(scores={"schema_valid": 0.0}))
+        for split, n in _splits(task).items()
+        for i in range(n)
+    ]
+    store.write_samples(run_id, failed)
+    store.finish_run(run_id, {}, wall_s=1.0)
+    return run_id
+
+
+def test_a_run_whose_samples_all_errored_is_never_shown_as_a_result(fixture_store, tmp_path):
+    fixture = copy_of(fixture_store, tmp_path / "down.duckdb")
+    down = write_failed_run(Store(fixture.db), "big-api", "schema_json")
+    assert down not in set(q.runs(fixture.db, latest_only=False)["run_id"])
+    assert down not in set(q.overview(fixture.db)["run_id"])
+    table = frame(open_app(fixture.db), "ov_table").set_index("label")
+    earlier = fixture.runs["big-api/schema_json"]  # the latest run with a result is still the one shown
+    value = stored_metric(fixture.db, earlier.run_id, "test", "schema_valid")[0]
+    assert table.loc["big-api", "schema_json · test"] == pytest.approx(value)
+    at = open_app(fixture.db, "samples")
+    assert not at.exception and not [o for o in at.selectbox(key="smp_run").options if down in o]
+    at.selectbox(key="smp_run").set_value(fixture.runs["tiny-ft/schema_json"].run_id).run()
+    assert len(at.selectbox(key="smp_compare").options) > 1
+    assert not [o for o in at.selectbox(key="smp_compare").options if down in o]
+    at = open_app(fixture.db, "history")
+    at.selectbox(key="hist_label").set_value("big-api")
+    at.selectbox(key="hist_task").set_value("schema_json").run()
+    assert list(frame(at, "hist_table")["run_id"]) == [earlier.run_id]
+
+
 # ---- Task -----------------------------------------------------------------------------------
 def test_task_page_every_metric_and_tag_breakdown(fixture_store):
     at = open_app(fixture_store.db, "task")
@@ -296,6 +342,26 @@ def test_task_page_every_metric_and_tag_breakdown(fixture_store):
         scores = [r.scored.scores["exact_match"] for r in run.samples["ood"] if tag in r.example.tags]
         assert breakdown.loc[tag, "tiny-ft · ood"] == pytest.approx(statistics.mean(scores))
     assert breakdown.loc["nested", "n"] == sum(1 for r in run.samples["test"] if "nested" in r.example.tags)
+
+
+def test_task_page_counts_errors_and_outputs_cut_at_the_budget(fixture_store, tmp_path):
+    fixture = copy_of(fixture_store, tmp_path / "cut.duckdb")
+    cut = write_run(Store(fixture.db), FixtureRun("cut-model", "local-base", 135_000_000, "schema_json", 0.5, 0.5,
+                                                  cut_every=3))  # fmt: skip
+    at = open_app(fixture.db, "task")
+    at.selectbox(key="task_task").set_value("schema_json").run()
+    assert not at.exception
+    metrics = frame(at, "task_metrics").set_index(["model", "split"])
+    assert metrics.loc[("big-api", "test"), "errors"] == 1 and metrics.loc[("tiny-ft", "ood"), "errors"] == 0
+    failures = frame(at, "task_failures").set_index("kind")
+    for split, results in cut.samples.items():
+        expected = sum(bool(r.response.meta.get("truncated")) for r in results)
+        assert expected and failures.loc[q.TRUNCATED, f"cut-model · {split}"] == expected
+    assert failures.loc["sample error", "big-api · test"] == 1
+    kinds = q.failure_kinds(fixture.db, (cut.run_id,))
+    assert kinds[kinds["kind"] == q.TRUNCATED]["n"].sum() == sum(
+        bool(r.response.meta.get("truncated")) for rs in cut.samples.values() for r in rs
+    )
 
 
 def test_task_page_labels_get_f1_confusion_and_tag_groups(fixture_store):
@@ -385,6 +451,7 @@ def test_samples_filters_tags_errors_and_search(fixture_store):
     at.selectbox(key="smp_errors").set_value("only").run()
     errored = frame(at, "smp_table")
     assert list(errored["error"]) == ["timeout after 30s", "timeout after 30s"]
+    assert at.selectbox(key="smp_run").format_func(run.run_id).endswith(" · 2 errored")  # named with its errors
     assert errored["error"].notna().all()
 
 
@@ -432,7 +499,9 @@ def test_history_lists_every_run_of_a_label(fixture_store):
     for run in (old, new):
         row = table.set_index("run_id").loc[run.run_id]
         assert row["test"] == stored_metric(fixture_store.db, run.run_id, "test", "schema_valid")[0]
-        assert row["git_sha"] == f"sha-{run.run_id}"
+        assert row["git_sha"] == f"sha-{run.run_id}" and row["errors"] == 0
+    at.selectbox(key="hist_label").set_value("big-api").run()
+    assert list(frame(at, "hist_table")["errors"]) == [2]  # one errored sample in each of its two splits
     assert not [s for s in at.subheader if s.value == "Gate results"]  # no gate checked it: nothing shown
 
 
@@ -606,3 +675,88 @@ def test_card_summary_and_rows_by_hand():
         ["multi_label", "false"],
         ["eval.metrics.f1", "0.333333"],
     ]
+
+
+# ---- Overview: cost, and the cheapest model within the best one's CI ----------------------------
+def test_cheapest_within_the_best_models_ci_by_hand():
+    from harness.leaderboard.tables import cheapest_within_ci
+
+    by_label = pd.DataFrame(
+        {"value": [0.90, 0.85, 0.82, 0.70], "ci_low": [0.80, 0.75, 0.70, 0.60]},
+        index=["best-api", "mid-api", "local", "weak"],
+    )
+    cost = pd.Series({"best-api": 5.0, "mid-api": 2.0, "local": None, "weak": 0.0})
+    assert cheapest_within_ci(by_label, cost) == ["local"]  # within [0.80, ...]; no recorded cost counts as 0
+    assert cheapest_within_ci(by_label, cost.fillna(3.0)) == ["mid-api"]
+    assert cheapest_within_ci(by_label.assign(ci_low=None), cost) == ["best-api"]  # no CI: the best alone
+
+
+def test_overview_shows_cost_per_1k_and_marks_the_cheapest_within_ci(fixture_store):
+    table = frame(open_app(fixture_store.db), "ov_table").set_index("label")
+    assert table.loc["big-api", "schema_json · $/1k samples"] == pytest.approx(2.0)  # $0.002 a sample
+    assert table.loc["big-api", "toy_intent · $/1k samples"] == pytest.approx(1.0)
+    assert pd.isna(table.loc["tiny-ft", "schema_json · $/1k samples"])  # not priced (shown so)
+    for task, splits in (("schema_json", ("test", "ood")), ("toy_intent", ("test", "ood", "multilabel"))):
+        expected: dict[str, list[str]] = {}
+        for split in splits:  # by hand from the stored metrics: value ≥ best's CI low, then the lowest cost
+            values = {}
+            for key, run in fixture_store.runs.items():
+                if run.task == task and key not in ("old", "ghost"):
+                    metric = "schema_valid" if task == "schema_json" else "accuracy"
+                    values[run.label] = stored_metric(fixture_store.db, run.run_id, split, metric)
+            best = max(values, key=lambda label: values[label][0])
+            within = [label for label, (value, _, _) in values.items() if value >= values[best][1]]
+            costs = {
+                label: 1000 * (run.cost or 0.0) for label in within for run in [fixture_store.runs[f"{label}/{task}"]]
+            }
+            for label in within:
+                if costs[label] == min(costs.values()):
+                    expected.setdefault(label, []).append(split)
+        shown = table[f"{task} · cheapest within best's CI"].to_dict()
+        assert {k: v for k, v in shown.items() if v} == {k: ", ".join(v) for k, v in expected.items()}
+
+
+# ---- Versus ---------------------------------------------------------------------------------------
+def versus_table(at: AppTest) -> pd.DataFrame:
+    (found,) = [df.value for df in at.dataframe if "cost ratio" in df.value.columns]
+    return found
+
+
+def test_versus_page_shows_the_compare_verdicts_for_two_models(fixture_store):
+    from harness.compare import compare
+
+    at = open_app(fixture_store.db, "versus")
+    assert not at.exception
+    at.selectbox(key="vs_a").set_value("tiny-ft")
+    at.selectbox(key="vs_b").set_value("big-api").run()
+    assert not at.exception and not at.error
+    report = compare("tiny-ft", "big-api", fixture_store.db)
+    shown = [t.value for t in at.text]
+    assert shown == list(report.verdicts().values())
+    # schema_json/test by hand: tiny-ft scores schema_valid 1 at i < 27 or odd, big-api at i < 24 or odd (n = 30):
+    # tiny-ft alone is right at 24 and 26, so +2/30, and one-sided flips only: McNemar p = 0.5
+    (test,) = [s for s in report.splits if (s.task, s.split) == ("schema_json", "test")]
+    assert (test.diff, test.p_value) == (pytest.approx(2 / 30), pytest.approx(0.5))
+    assert shown[0].startswith("tiny-ft is not distinguishable from big-api on schema_json/test (+0.07 [")
+    assert "(cost: tiny-ft not priced); not distinguishable on schema_json/ood (" in shown[0]
+    table = versus_table(at).set_index("task/split")
+    assert table.loc["schema_json/test", "verdict"] == "not distinguishable"
+    assert table.loc["schema_json/test", "$/1k big-api"] == "$2" and table.loc["schema_json/test", "n"] == "30"
+    assert list(table.index) == ["schema_json/test", "schema_json/ood", "toy_intent/test", "toy_intent/ood",
+                                 "toy_intent/multilabel"]  # fmt: skip
+    links = " ".join(m.value for m in at.markdown)
+    a_run, b_run = fixture_store.runs["tiny-ft/schema_json"].run_id, fixture_store.runs["big-api/schema_json"].run_id
+    assert f"(?page=samples&run={a_run}&compare={b_run})" in links
+
+
+def test_versus_page_reads_models_from_the_url_and_refuses_one_model_twice(fixture_store):
+    import os
+
+    os.environ["HARNESS_DB"] = fixture_store.db
+    at = AppTest.from_file(str(app_path()), default_timeout=60)
+    at.query_params.update({"page": "versus", "a": "tiny-base", "b": "tiny-ft"})
+    at.run()
+    assert not at.exception
+    assert at.text[0].value.startswith("tiny-base is worse than tiny-ft on schema_json/test")
+    at.selectbox(key="vs_b").set_value("tiny-base").run()
+    assert [w.value for w in at.warning] == ["Pick two different models."]

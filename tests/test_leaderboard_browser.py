@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, F
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with Browser(width=2400, height=1200) as chromium:  # wide: the table only puts visible cells in the DOM
+    with Browser(width=4000, height=1200) as chromium:  # wide: the table only puts visible cells in the DOM
         yield chromium
 
 
@@ -83,3 +84,28 @@ def test_hostile_output_reaches_the_page_as_text(served, browser):
     assert "<script>alert" not in dom and "<img src=x" not in dom and '<img src="x"' not in dom
     assert 'href="javascript:' not in dom
     assert browser.evaluate("document.querySelectorAll('img[onerror], img[src=\"x\"]').length") == 0
+
+
+def test_static_export_opens_in_chromium_from_a_file(browser, tmp_path):
+    from harness.leaderboard.export import export_site
+
+    fixture = build_store(str(tmp_path / "results.duckdb"))
+    site = tmp_path / "site"
+    export_site(fixture.db, site)
+    browser.call("Page.navigate", {"url": (site / "index.html").as_uri()})
+    rows = "document.querySelectorAll('table.dataframe tbody tr').length"
+    for _ in range(60):  # a static page: loaded once readyState is complete
+        if browser.evaluate("document.readyState") == "complete" and browser.evaluate(rows):
+            break
+        time.sleep(0.25)
+    assert browser.evaluate(rows) == 3  # tiny-ft, big-api, tiny-base; the running ghost is not there
+    headers = browser.evaluate("[...document.querySelectorAll('table.dataframe th')].map(th => th.textContent)")
+    assert set(SPLIT_COLUMNS) <= set(headers)
+    text = browser.text()
+    for label in ("tiny-ft", "tiny-base", "big-api"):
+        assert label in text
+    assert "ghost" not in text and "Generated from results.duckdb" in text
+    links = browser.evaluate("[...document.querySelectorAll('nav a')].map(a => a.href)")
+    assert all(link.startswith("file://") for link in links) and any(link.endswith("/cost.html") for link in links)
+    png = browser.screenshot(artifact_dir(tmp_path) / "leaderboard-export.png")
+    assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -179,7 +179,8 @@ def test_bad_options_are_one_line_errors_and_store_nothing(
     setup: dict[str, Path], tmp_path: Path, extra: list[str], message: str
 ) -> None:
     db = tmp_path / "r.duckdb"
-    args = ["run", "--task", "lm_eval:tiny_mc", "--task-dir", str(setup["tasks"]), "--model", str(setup["model"])]
+    task = [] if extra[0] == "--task" else ["--task", "lm_eval:tiny_mc"]  # a repeated --task means two tasks
+    args = ["run", *task, "--task-dir", str(setup["tasks"]), "--model", str(setup["model"])]
     result = harness_cli(*args, "--db", str(db), *extra)
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.strip().splitlines() if line.strip()]

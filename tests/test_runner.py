@@ -207,3 +207,44 @@ def test_two_processes_write_one_store(db):
     with duckdb.connect(db, read_only=True) as con:
         rows = con.execute("SELECT label, status, n_samples FROM runs ORDER BY label").fetchall()
     assert rows == [("p0", "complete", 60), ("p1", "complete", 60)]
+
+
+def test_a_missing_replay_file_is_named_as_the_replay_file(db, tmp_path):
+    from harness.errors import BadInput
+
+    missing = tmp_path / "outputs.jsonl"
+    with pytest.raises(BadInput) as info:
+        run_eval(config(db, model=f"replay:{missing}"))
+    message = str(info.value)
+    assert message == f"--model replay:{missing}: the replay file is missing: check the path after replay:"
+    assert "--data" not in message and not Path(db).exists()
+
+
+def test_an_unknown_model_says_a_path_is_missing_and_lists_names_apart_from_prefixes(db, tmp_path):
+    from harness.errors import UnknownName
+
+    choices = "built-in models: minilm-l6, oracle, smollm2-135m; prefixes: anthropic:, openai:, replay:"
+    for missing in (str(tmp_path / "ckpt"), "./no-such-ckpt", "runs/ckpt"):
+        with pytest.raises(UnknownName) as info:
+            run_eval(config(db, model=missing))
+        assert str(info.value) == f"unknown model '{missing}': no such checkpoint directory: {missing} ({choices})"
+    with pytest.raises(UnknownName) as info:
+        run_eval(config(db, model="smollm2"))
+    assert str(info.value) == (
+        f"unknown model 'smollm2': did you mean smollm2-135m? Give a checkpoint directory or one of ({choices})"
+    )
+    assert not Path(db).exists()
+
+
+def test_secrets_are_never_stored_or_shown_but_answer_changing_args_are():
+    from harness.lifecycle import stored_config
+    from harness.registry import default_label
+    from harness.types import is_secret
+
+    args = {"api_key": "sk-live-1", "HF_TOKEN": "hf_x", "db_password": "p", "max_tokens": "64", "api_key_env": "K"}
+    config = RunConfig(task="gis_command", model="openai:gpt-4o-mini", model_args=args)
+    assert stored_config(config)["model_args"] == {"max_tokens": "64", "api_key_env": "K"}
+    assert default_label(config) == "openai:gpt-4o-mini[max_tokens=64]"
+    assert [is_secret(k) for k in ("api_key", "hf_token", "client_secret", "max_tokens", "tokenizer")] == [
+        True, True, True, False, False,
+    ]  # fmt: skip

@@ -26,7 +26,7 @@ def test_constrained_outputs_are_all_schema_valid(tmp_path: Path, db: str) -> No
     assert run.returncode == 0, run.stderr
     summary = json.loads(out.read_text())
     assert summary["n_samples"] == 4 and summary["n_errors"] == 0
-    assert summary["label"] == "smollm2-135m"
+    assert summary["label"] == "smollm2-135m[constrained]"  # the default label names what changes answers
 
     samples = tmp_path / "samples.jsonl"
     export = harness_cli("export", "--run", summary["run_id"], "--out", str(samples), "--db", db)

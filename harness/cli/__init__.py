@@ -11,7 +11,7 @@ import sys
 
 from rich.markup import escape
 
-from harness.cli import evaluate, results, serve  # noqa: F401 (each registers its commands on app)
+from harness.cli import compare, evaluate, results, score, serve  # noqa: F401 (each registers its commands on app)
 from harness.cli.app import app, console
 from harness.errors import HarnessError
 

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from harness.cli.app import DEFAULT_DB, DbOption, app, fail, out, validated
+from harness.cli.app import (
+    DEFAULT_DB,
+    Column,
+    DbOption,
+    Format,
+    app,
+    ci_column,
+    col,
+    fail,
+    out,
+    print_rows,
+    validated,
+)
+
+if TYPE_CHECKING:
+    from harness.store import Store
 
 
 class ListWhat(str, Enum):
@@ -24,60 +38,129 @@ def list_(
     what: Annotated[ListWhat, typer.Argument(help="tasks, models or runs.")],
     db: DbOption = DEFAULT_DB,
     task_dir: Annotated[Path | None, typer.Option(help="Folder of extra tasks.")] = None,
+    fmt: Annotated[
+        Format,
+        typer.Option("--format", help="table (plain, uncut lines when not a terminal), json or csv (every field)."),
+    ] = Format.table,
 ) -> None:
-    """List tasks, model specs, or the runs in the store."""
+    """List tasks, model specs, or the runs in the store (one row per run and split, with its primary metric)."""
     if what is ListWhat.tasks:
-        _list_tasks(str(task_dir) if task_dir else None)
+        print_rows(TASK_COLUMNS, _task_rows(str(task_dir) if task_dir else None), fmt)
     elif what is ListWhat.models:
-        _list_models()
+        print_rows(MODEL_COLUMNS, _model_rows(), fmt)
     else:
-        _list_runs(db)
+        print_rows(RUN_COLUMNS, _run_rows(db), fmt)
 
 
-def _list_tasks(task_dir: str | None) -> None:
+TASK_COLUMNS = (col("task"), col("version"), col("splits"), col("primary_metric", "primary metric"), col("description"))
+MODEL_COLUMNS = (col("spec"), col("what"))
+
+
+def _task_rows(task_dir: str | None) -> list[dict[str, Any]]:
     from harness.registry import get_task, task_names
 
-    table = Table("task", "version", "splits", "primary metric", "description")
+    rows = []
     for name in task_names(task_dir):
         task = get_task(name, task_dir)
-        table.add_row(name, task.version, ",".join(task.splits), task.primary_metric, task.description)
-    out.print(table)
+        rows.append({"task": name, "version": task.version, "splits": ",".join(task.splits),
+                     "primary_metric": task.primary_metric, "description": task.description})  # fmt: skip
+    return rows
 
 
-def _list_models() -> None:
+def _model_rows() -> list[dict[str, Any]]:
     from harness.registry import model_factories
 
-    table = Table("spec", "what")
-    table.add_row("PATH", "a local transformers checkpoint (causal or seq2seq)")
+    rows = [{"spec": "PATH", "what": "a local transformers checkpoint (causal or seq2seq)"}]
     for name in sorted(model_factories()):
         if name in ("hf", "oracle"):  # the PATH row and the oracle's own row
             continue
         what = "built-in" if "-" in name else "prefix"
-        table.add_row(name if what == "built-in" else f"{name}:...", what)
-    table.add_row("oracle", "replays each task's own targets (a perfect score, for pipeline checks)")
-    out.print(table)
+        rows.append({"spec": name if what == "built-in" else f"{name}:...", "what": what})
+    rows.append({"spec": "oracle", "what": "replays each task's own targets (a perfect score, for pipeline checks)"})
+    return rows
 
 
-def _list_runs(db: str) -> None:
+RUN_COLUMNS = (
+    col("task"),
+    col("label"),
+    col("mode"),
+    Column("constrained", lambda row: "yes" if row["constrained"] else ""),
+    col("shots", right=True),
+    col("status"),
+    col("split"),
+    Column("primary metric", lambda row: _metric_name(row["metric"], row["is_primary"])),
+    col("value", fmt="{:.4f}", right=True),
+    ci_column(),
+    col("n", right=True),
+    col("n_errors", "errors", right=True),
+    col("wall_s", "wall s", fmt="{:.1f}", right=True),
+    col("cost_usd", "cost $", fmt="{:.4f}", right=True),
+    Column("started", lambda row: row["started_at"][:16].replace("T", " ")),
+    col("run_id", "run"),
+)
+
+
+def _metric_name(metric: str | None, is_primary: bool | None) -> str:
+    """A split's primary metric; one stored without it shows its first metric by name, and says so."""
+    if metric is None:
+        return ""
+    return metric if is_primary else f"{metric} (first by name)"
+
+
+def _run_rows(db: str) -> list[dict[str, Any]]:
+    """The latest runs, one row per run and split with the split's primary metric (one row while running)."""
     from harness.store import Store
 
     if not Path(db).exists():
         fail(f"{db}: no results store here: run `harness run` first or pass --db")
-    table = Table("task", "label", "status", "samples", "errors", "wall s", "cost $", "started")
-    table.add_column("run", no_wrap=True)
-    for run in Store(db, read_only=True).list_runs():
-        table.add_row(
-            run.task,
-            run.label,
-            run.status,
-            str(run.n_samples or ""),
-            str(run.n_errors or 0),
-            f"{run.wall_s:.1f}" if run.wall_s else "",
-            f"{run.cost_usd:.4f}" if run.cost_usd is not None else "",
-            run.started_at.strftime("%Y-%m-%d %H:%M"),
-            run.run_id,
-        )
-    out.print(table)
+    store = Store(db, read_only=True)
+    runs = store.list_runs()
+    metrics = _primary_metrics(store, [run.run_id for run in runs])
+    rows = []
+    for run in runs:
+        facts = {
+            "run_id": run.run_id,
+            "task": run.task,
+            "label": run.label,
+            "model": run.model_spec,
+            "mode": run.config.get("mode", "prompt"),
+            "constrained": bool(run.config.get("constrained")),
+            "shots": run.config.get("shots", 0),
+            "status": run.status,
+        }
+        after = {"n_samples": run.n_samples, "n_errors": run.n_errors or 0, "wall_s": _rounded(run.wall_s),
+                 "cost_usd": run.cost_usd, "started_at": run.started_at.isoformat(timespec="seconds")}  # fmt: skip
+        for split_metric in metrics.get(run.run_id) or [dict.fromkeys(_METRIC_FIELDS)]:
+            rows.append(facts | split_metric | after)
+    return rows
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
+
+
+_METRIC_FIELDS = ("split", "metric", "is_primary", "value", "ci_low", "ci_high", "n")
+
+
+def _primary_metrics(store: Store, run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each run's primary metric per split (``test`` first); a split stored without one: its first metric by name."""
+    from harness.store import primary_sql
+
+    with store.connect() as con:
+        rows = con.execute(
+            f"""SELECT m.run_id, m.split, m.metric, p.metric IS NOT NULL, m.value, m.ci_low, m.ci_high, m.n
+                FROM metrics m LEFT JOIN ({primary_sql(con)}) p
+                    ON p.run_id = m.run_id AND p.split = m.split AND p.metric = m.metric
+                WHERE list_contains(?, m.run_id)
+                ORDER BY m.run_id, m.split <> 'test', m.split, p.metric IS NULL, m.metric""",
+            [run_ids],
+        ).fetchall()
+    by_run: dict[str, list[dict[str, Any]]] = {}
+    for run_id, *values in rows:
+        splits = by_run.setdefault(run_id, [])
+        if not splits or splits[-1]["split"] != values[0]:
+            splits.append(dict(zip(_METRIC_FIELDS, values, strict=True)))
+    return by_run
 
 
 @app.command()
@@ -137,6 +220,12 @@ def gate(
     db: DbOption = DEFAULT_DB,
     store: Annotated[bool, typer.Option(help="Store the result in --db for the leaderboard's history.")] = True,
     seed: Annotated[int, typer.Option(help="Seed of the paired bootstrap.")] = 0,
+    require_power: Annotated[
+        bool,
+        typer.Option(
+            help="Fail (exit 2) where a slice cannot detect a drop of --max-drop at --alpha, instead of warning."
+        ),
+    ] = False,
 ) -> None:
     """Gate a candidate against a baseline: exit 1 on a significant regression, 2 if not comparable."""
     from harness.gate import GateOptions, render_table, run_gate, save_gate, to_junit, to_markdown
@@ -145,11 +234,13 @@ def gate(
         return tuple(v.strip() for v in value.split(",") if v.strip()) or None if value else None
 
     options = validated(GateOptions, task=task, splits=listed(split), metrics=listed(metric), max_drop=max_drop,
-                        alpha=alpha, seed=seed)  # fmt: skip
+                        alpha=alpha, seed=seed, require_power=require_power)  # fmt: skip
     report = run_gate(baseline, candidate, db, options)
     out.print(render_table(report))
     for note in report.notes:
         out.print(f"note: {escape(note)}")
+    for warning in report.warnings:
+        out.print(f"warning: {escape(warning)}")
     for path, text in ((junit, to_junit(report)), (markdown, to_markdown(report))):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from harness.cli.app import DEFAULT_DB, DbOption, app, console, fail
+from harness.errors import HarnessError, missing_extra
 
 
 @app.command("fake-server")
@@ -66,8 +68,29 @@ def leaderboard(
     db: DbOption = DEFAULT_DB,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve the web page on.")] = 8501,
     host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 shares it on the network).")] = "127.0.0.1",
+    export: Annotated[
+        Path | None,
+        typer.Option(help="Write a static site (HTML, CSV, JSON) into this folder and exit instead of serving."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --export: write into a folder that is not empty (overwrites).")
+    ] = False,
 ) -> None:
-    """Serve the leaderboard web page (Streamlit) on the results store, read-only; Ctrl-C stops."""
-    from harness.leaderboard.serve import serve
+    """Serve the leaderboard web page (Streamlit) on the results store, read-only; or --export it as a static site."""
+    if export is None:
+        if force:
+            fail("--force only applies with --export DIR: add --export, or drop --force")
+        from harness.leaderboard.serve import serve
 
-    serve(db, port=port, host=host)  # Streamlit prints the URL
+        serve(db, port=port, host=host)  # Streamlit prints the URL
+        return
+    try:
+        from harness.leaderboard.export import export_site
+    except ImportError as exc:  # pandas comes with the leaderboard extra
+        fail(str(missing_extra(exc.name or "pandas", "leaderboard")))
+    try:
+        written = export_site(db, export, force=force)
+    except HarnessError as exc:
+        fail(str(exc), exc.exit_code)
+    done = f"wrote {len(written)} files to {escape(str(export))} (open index.html)"
+    console.print(done, highlight=False, soft_wrap=True)

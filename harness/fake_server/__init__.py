@@ -2,8 +2,9 @@
 
 Serves ``POST /v1/chat/completions`` (OpenAI) and ``POST /v1/messages`` (Anthropic), with tool
 calls, structured output and usage, so the real SDKs can talk to it. Answers come from a
-``Script`` keyed on the last user message: a task's targets (an oracle that scores 1.0), a replay
-file, or fixed text (``script.py``). Faults: latency with jitter, 429 with Retry-After, 500, timeouts
+``Script`` keyed on the last user message: one or more tasks' targets (an oracle that scores 1.0), a
+replay file, or fixed text (``script.py``); a prompt the script lacks, without a fallback text, is an
+HTTP 400 naming what it was matched against. Faults: latency with jitter, 429 with Retry-After, 500, timeouts
 (the response never comes) and malformed tool-call JSON (``server.py``). Faults are drawn from a hash
 of the request body and how many times that body was seen, so a run is reproducible whatever the
 arrival order. ``wire.py`` writes both providers' replies and errors.

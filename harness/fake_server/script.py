@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from harness.errors import BadInput
@@ -12,6 +13,7 @@ from harness.types import ModelCaps, ToolCall
 
 # The caps the fake server's clients render for: an API model (native tools, structured output).
 API_CAPS = ModelCaps(chat_template=True, native_tools=True, structured_output=True)
+PROMPT_SHOWN = 60  # characters of an unknown prompt its error shows
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,24 @@ def answer_for(text: str, target: Any = None) -> Answer:
 
 @dataclass
 class Script:
-    """Answers keyed on the last user message, and a fallback for any other prompt."""
+    """Answers keyed on the last user message, and a fallback for any other prompt (None: such a prompt is an error)."""
 
     answers: dict[str, Answer] = field(default_factory=dict)
-    fallback: Answer = Answer()
+    fallback: Answer | None = Answer()
+    # What the answers come from, for the error on an unknown prompt: "task echo", "replay file out.jsonl".
+    source: str = "the script"
 
-    def answer(self, prompt: str) -> Answer:
-        """The scripted answer to a prompt."""
+    def answer(self, prompt: str) -> Answer | None:
+        """The scripted answer to a prompt, else the fallback (None when there is none)."""
         return self.answers.get(prompt, self.fallback)
+
+    def miss(self, prompt: str) -> str:
+        """Why a prompt has no answer: what the script was made from, and the fix."""
+        shown = prompt if len(prompt) <= PROMPT_SHOWN else prompt[: PROMPT_SHOWN - 3] + "..."
+        return (
+            f"the fake server has no answer for {shown!r}: it matches no {self.source}: "
+            "serve the --task and --data the run uses, or pass --text to answer other prompts"
+        )
 
     @classmethod
     def fixed(cls, text: str) -> Script:
@@ -64,21 +76,41 @@ class Script:
         return cls({}, answer_for(text))
 
     @classmethod
-    def oracle(cls, task: str, data: str | None = None, task_dir: str | None = None, fallback: str = "") -> Script:
-        """Each example's target, under every prompt the task renders for it (prompt and native mode)."""
+    def oracle(
+        cls,
+        task: str | Sequence[str],
+        data: str | None = None,
+        task_dir: str | None = None,
+        fallback: str | None = None,
+    ) -> Script:
+        """Each example's target, under every prompt its task renders for it (prompt and native mode).
+
+        Args:
+            task: a task name, several separated by commas, or a list; on a prompt two tasks share, the first wins.
+            fallback: the answer to any other prompt; None makes such a prompt an error naming the tasks.
+        """
         from harness.registry import get_task
 
-        loaded = get_task(task, task_dir)
+        names = task_list(task, data)
         answers: dict[str, Answer] = {}
-        for example in _examples(loaded, data):
-            answer = answer_for(loaded.target_text(example), example.target)
-            for prompt in _prompts(loaded, example):
-                answers[prompt] = answer
-        return cls(answers, answer_for(fallback))
+        for name in names:
+            loaded = get_task(name, task_dir)
+            for example in _examples(loaded, data):
+                answer = answer_for(loaded.target_text(example), example.target)
+                for prompt in _prompts(loaded, example):
+                    answers.setdefault(prompt, answer)
+        return cls(answers, None if fallback is None else answer_for(fallback), f"example of {tasks_named(names)}")
 
     @classmethod
-    def replay(cls, path: str, task: str | None = None, data: str | None = None, task_dir: str | None = None) -> Script:
-        """A replay file: lines ``{prompt, output}``, or ``{id, output|tool_calls}`` mapped through ``task``."""
+    def replay(
+        cls,
+        path: str,
+        task: str | Sequence[str] | None = None,
+        data: str | None = None,
+        task_dir: str | None = None,
+        fallback: str | None = None,
+    ) -> Script:
+        """A replay file: lines ``{prompt, output}``, or ``{id, output|tool_calls}`` mapped through ``task``(s)."""
         from harness.data import read_records
         from harness.models.replay import parse_replay_record
 
@@ -93,14 +125,39 @@ class Script:
             example_id, response = parse_replay_record(record, where)
             by_id[example_id] = Answer(response.text, response.tool_calls)
         if by_id and task is not None:
-            from harness.registry import get_task
+            answers.update(_by_prompt(by_id, task_list(task, data), data, task_dir))
+        source = f"line of replay file {Path(path).name}"
+        return cls(answers, None if fallback is None else answer_for(fallback), source)
 
-            loaded = get_task(task, task_dir)
-            for example in _examples(loaded, data):
-                if example.id in by_id:
-                    for prompt in _prompts(loaded, example):
-                        answers[prompt] = by_id[example.id]
-        return cls(answers)
+
+def task_list(task: str | Sequence[str], data: str | None) -> list[str]:
+    """Task names from ``a,b`` (or a list); ``--data`` holds one task's examples, so it goes with one task."""
+    names = [n.strip() for n in task.split(",")] if isinstance(task, str) else [str(n).strip() for n in task]
+    names = list(dict.fromkeys(n for n in names if n))
+    if not names:
+        raise BadInput(f"--task {task!r}: no task named: give NAME or NAME,NAME")
+    if data and len(names) > 1:
+        raise BadInput(f"--data {data}: goes with one --task, not {len(names)}: run one fake server per data file")
+    return names
+
+
+def tasks_named(names: list[str]) -> str:
+    """``task echo`` or ``tasks echo, intent``."""
+    return f"task{'s' if len(names) > 1 else ''} {', '.join(names)}"
+
+
+def _by_prompt(by_id: dict[str, Answer], names: list[str], data: str | None, task_dir: str | None) -> dict[str, Answer]:
+    """Replay answers keyed on the prompts each task renders for the example of that id."""
+    from harness.registry import get_task
+
+    answers: dict[str, Answer] = {}
+    for name in names:
+        loaded = get_task(name, task_dir)
+        for example in _examples(loaded, data):
+            if example.id in by_id:
+                for prompt in _prompts(loaded, example):
+                    answers.setdefault(prompt, by_id[example.id])
+    return answers
 
 
 def _examples(task: Any, data: str | None) -> Iterable[Any]:
@@ -124,9 +181,12 @@ def _prompts(task: Any, example: Any) -> set[str]:
 def script_from_options(
     text: str | None, task: str | None, replay: str | None, data: str | None, task_dir: str | None
 ) -> Script:
-    """The Script the CLI names: ``--replay FILE`` (ids mapped via ``--task``), ``--task`` (oracle), or ``--text``."""
+    """The Script the CLI names: ``--replay FILE`` (ids mapped via ``--task``), ``--task a,b`` (oracle), or ``--text``.
+
+    With a replay or tasks, ``--text`` answers the prompts they lack; without it such a prompt is an error.
+    """
     if replay:
-        return Script.replay(replay, task=task, data=data, task_dir=task_dir)
+        return Script.replay(replay, task=task, data=data, task_dir=task_dir, fallback=text)
     if task:
-        return Script.oracle(task, data=data, task_dir=task_dir, fallback=text or "")
+        return Script.oracle(task, data=data, task_dir=task_dir, fallback=text)
     return Script.fixed(text or "")

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 from harness.fake_server.script import Script
 from harness.fake_server.wire import anthropic_error, anthropic_reply, last_user, openai_error, openai_reply
 
+log = logging.getLogger(__name__)  # unknown prompts; without handlers, Python prints warnings to stderr
 REASONS = {
     200: "OK",
     400: "Bad Request",
@@ -227,9 +229,15 @@ class FakeServer:
         if draw("500") < faults.rate_500:
             self.stats["500"] += 1
             return 500, {}, error(500, "internal error (fake)")
+        prompt = last_user(body.get("messages", []))
+        answer = self.script.answer(prompt)
+        if answer is None:  # the client's sample records why; the server's log says it too
+            self.stats["unmatched"] += 1
+            message = self.script.miss(prompt)
+            log.warning("%s", message)
+            return 400, {}, error(400, message)
         malformed = draw("malformed") < faults.rate_malformed
         self.stats["malformed" if malformed else "ok"] += 1
-        answer = self.script.answer(last_user(body.get("messages", [])))
         make = openai_reply if provider == "openai" else anthropic_reply
         return 200, {}, make(body, answer, malformed, self.stats["requests"])
 

@@ -6,7 +6,8 @@ Three kinds of training, chosen from the base checkpoint and the task:
   prompt, as ``harness run`` builds it); the loss covers only the answer, ``target_text`` + EOS;
 - seq2seq models: the same prompt text is the encoder input, ``target_text`` + EOS the decoder labels;
 - encoders (or sequence classifiers) on a task with a label set (intent): a classification head over
-  the train split's labels, softmax cross-entropy, or BCE when the train data has multi-label examples.
+  the task's labels (``Task.labels``, whatever ``--limit`` keeps), softmax cross-entropy, or BCE when the
+  train data has multi-label examples.
 
 A plain PyTorch loop (AdamW, linear decay over ``epochs``, clipping at 1.0, per-batch padding)
 saves ``OUT/checkpoint/`` every ``save_every`` steps, so the same command resumes; the final model is
@@ -25,7 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import BadInput
-from harness.finetune.card import check_card_url, evaluate, portable, save_final, training_card, write_card
+from harness.finetune.card import (
+    check_card_url,
+    check_eval_served,
+    eval_config,
+    eval_examples,
+    evaluate,
+    portable,
+    save_final,
+    training_card,
+    write_card,
+)
 from harness.finetune.config import FinetuneConfig, FinetuneProgress
 from harness.finetune.encode import (
     IGNORE,
@@ -62,9 +73,12 @@ __all__ = [
     "base_directory",
     "base_kind",
     "check_card_url",
+    "check_eval_served",
     "check_out_dir",
     "collate",
     "encode_examples",
+    "eval_config",
+    "eval_examples",
     "evaluate",
     "finetune",
     "load_base",
@@ -106,25 +120,24 @@ class FinetuneSummary:
 def finetune(config: FinetuneConfig, progress: FinetuneProgress | None = None) -> FinetuneSummary:
     """Train ``config.base`` on ``config.task``'s train split and save the model and its card in ``config.out``.
 
-    Raises BadInput before anything is written when the task, base, method or output is wrong.
+    Raises BadInput before anything is written when the task, base, method, output or evaluation split is wrong.
     """
     check_card_url(config.card_url)
     task = get_task(config.task, config.task_dir)
     examples = train_examples(task, config)
-    if config.eval_split and not config.data and config.eval_split not in task.splits:
-        raise BadInput(
-            f"--eval-split {config.eval_split}: task {task.name} has no such split: "
-            f"choose from {', '.join(task.splits)}"
-        )
+    to_evaluate = eval_examples(task, config)
     out = Path(config.out)
     check_out_dir(out)
     import torch
 
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)  # head and adapter initialisation
     base = load_base(config, task, examples)
     if config.method == "lora":
         base.model = add_lora(base)
     encoded = encode_examples(task, base, examples, config.max_length)
+    check_eval_served(task, base, to_evaluate)
     result = train(config, base, encoded, out, progress or (lambda *_: None))
     save_final(config, base, out)
     card = training_card(config, task, base, examples, encoded, result)

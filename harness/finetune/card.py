@@ -17,8 +17,8 @@ from harness.finetune.encode import LORA, Base, Encoded
 from harness.finetune.loop import TrainState
 from harness.models.hf import TRAINING_CARD
 from harness.registry import model_factories
-from harness.task import Task
-from harness.types import Example
+from harness.task import RenderOptions, Task
+from harness.types import Example, RunConfig
 
 LOSS_WINDOW = 20  # first/final_train_loss: means over the first and last this-many steps (fewer in short runs)
 WEB_SCHEMES = ("https://", "http://")
@@ -60,6 +60,8 @@ def training_card(
     config: FinetuneConfig, task: Task, base: Base, examples: list[Example], encoded: list[Encoded], state: TrainState
 ) -> dict[str, Any]:
     """The ``training.json`` document: no machine paths."""
+    import torch
+
     from harness.runner import data_hash
 
     size = max(1, min(LOSS_WINDOW, len(state.losses) // 4))  # short runs: first and last windows stay apart
@@ -80,6 +82,7 @@ def training_card(
         "hyperparameters": {**hyper, "optimizer": "AdamW", "schedule": "linear", "grad_clip": 1.0},
         "steps": state.step,
         "wall_s": round(state.wall_s, 3),
+        "threads": torch.get_num_threads(),  # --threads, else torch's default
         "first_train_loss": sum(first) / len(first) if first else None,
         "final_train_loss": sum(window) / len(window) if window else None,
         "harness_version": __version__,
@@ -122,12 +125,9 @@ def fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
-def evaluate(config: FinetuneConfig, out: Path) -> dict[str, Any]:
-    """``run_eval`` on the saved model for ``eval_split``: its run id and metric values."""
-    from harness.runner import run_eval
-    from harness.types import RunConfig
-
-    run = RunConfig(
+def eval_config(config: FinetuneConfig, out: Path) -> RunConfig:
+    """The ``harness run`` of ``--eval-split`` on the saved model."""
+    return RunConfig(
         task=config.task,
         model=str(out),
         data=config.data,
@@ -135,10 +135,42 @@ def evaluate(config: FinetuneConfig, out: Path) -> dict[str, Any]:
         limit=config.limit,
         db=config.db,
         batch_size=config.batch_size,
+        threads=config.threads,
         seed=config.seed,
         task_dir=config.task_dir,
     )
-    summary = run_eval(run)
+
+
+def eval_examples(task: Task, config: FinetuneConfig) -> list[Example]:
+    """The examples ``--eval-split`` will evaluate (none without it), read before anything is trained or written."""
+    from harness.runner import select_examples
+
+    split = config.eval_split
+    if not split:
+        return []
+    from_data = task.load_data(config.data) if config.data else None
+    available = list(dict.fromkeys(e.split for e in from_data)) if from_data is not None else list(task.splits)
+    if split not in available:
+        source = config.data or f"task {task.name}"
+        raise BadInput(f"--eval-split {split}: {source} has no split '{split}': choose from {', '.join(available)}")
+    return select_examples(task, eval_config(config, Path(config.out)))[split]
+
+
+def check_eval_served(task: Task, base: Base, examples: list[Example]) -> None:
+    """Refuse an ``--eval-split`` the trained model could not be evaluated on (the task's check, as a run makes it)."""
+    if not examples:
+        return
+    try:
+        task.check_options(RenderOptions(caps=base.caps, mode="prompt", constrained=False), examples)
+    except BadInput as exc:
+        raise BadInput(f"--eval-split {examples[0].split}: {exc}") from None
+
+
+def evaluate(config: FinetuneConfig, out: Path) -> dict[str, Any]:
+    """``run_eval`` on the saved model for ``eval_split``: its run id and metric values."""
+    from harness.runner import run_eval
+
+    summary = run_eval(eval_config(config, out))
     split = str(config.eval_split)
     metrics = {name: m.value for name, m in summary.metrics.get(split, {}).items()}
     return {"run_id": summary.run_id, "split": split, "metrics": metrics, "primary": summary.primary.get(split)}

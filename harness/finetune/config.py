@@ -12,6 +12,7 @@ from harness.types import content_hash
 
 # (event, step, loss): ("start", total_steps, None), ("advance", step, loss), ("end", step, None).
 FinetuneProgress = Callable[[str, int, "float | None"], None]
+NOT_IN_RESUME_KEY = {"max_steps", "eval_split", "fresh", "db", "save_every", "out", "card_url", "threads"}
 
 
 class FinetuneConfig(BaseModel):
@@ -37,6 +38,8 @@ class FinetuneConfig(BaseModel):
     limit: int | None = Field(default=None, ge=1)
     max_length: int = Field(default=1024, ge=8)
     save_every: int = Field(default=50, ge=1)
+    # torch threads while training and evaluating (None: torch's default, one per physical core); process-wide.
+    threads: int | None = Field(default=None, ge=1)
     fresh: bool = False
     db: str = DEFAULT_DB
     # Where the checkpoint or its card is published (a model hub or repository page): the card keeps it.
@@ -44,6 +47,6 @@ class FinetuneConfig(BaseModel):
 
     def resume_key(self) -> str:
         """What must match for a saved checkpoint to be continued (not max_steps: it only says when to stop;
-        nor where the result is saved, evaluated or published)."""
-        fields = self.model_dump(exclude={"max_steps", "eval_split", "fresh", "db", "save_every", "out", "card_url"})
+        nor where the result is saved, evaluated or published, nor how many threads compute it)."""
+        fields = self.model_dump(exclude=NOT_IN_RESUME_KEY)
         return content_hash(fields)

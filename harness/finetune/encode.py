@@ -121,10 +121,15 @@ def load_generative_base(path: Path, label: str, seed: int) -> Base:
 
 
 def task_labels(task: Task, examples: list[Example]) -> tuple[list[str], bool]:
-    """The classes (the train labels in the task's order; out_of_scope only when train has it) and multi-label."""
+    """The classes and whether the train data is multi-label.
+
+    The classes are every label the task declares for these examples (``Task.labels``), in its order, not
+    only those a limited train set happens to show; then any train label it does not declare; out_of_scope
+    last and only when train has it (a head never trained on it would still pick it).
+    """
     seen = {label for e in examples for label in label_set(e)}
-    order = list(task.labels(examples[0]) or {})
-    labels = [label for label in order if label in seen and label != OOS]
+    declared = dict.fromkeys(label for e in examples for label in task.labels(e) or {})
+    labels = [label for label in declared if label != OOS]
     labels += sorted(seen - set(labels) - {OOS})
     if OOS in seen:
         labels.append(OOS)

@@ -54,6 +54,34 @@ def mcnemar_exact(regressions: int, improvements: int) -> float:
     return min(1.0, 2.0 * tail)
 
 
+def mcnemar_min_regressions(alpha: float) -> int:
+    """The fewest discordant pairs, all regressions and no improvement, that the exact McNemar test calls significant.
+
+    With k regressions and no improvement the two-sided p-value is ``2 · 2^-k``; the answer is the
+    smallest k where that is below ``alpha`` (6 at alpha 0.05, 8 at 0.01), found with
+    :func:`mcnemar_exact` itself so it agrees with the gate's decision to the last bit.
+    """
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must be in (0, 1), not {alpha}")
+    k = max(1, math.floor(-math.log2(alpha)))  # 2 · 2^-k < alpha first holds at floor(1 - log2 alpha) + 1
+    while k > 1 and mcnemar_exact(k - 1, 0) < alpha:
+        k -= 1
+    while mcnemar_exact(k, 0) >= alpha:
+        k += 1
+    return k
+
+
+def mcnemar_min_detectable_drop(n: int, alpha: float) -> float | None:
+    """The smallest drop on ``n`` paired 0/1 examples that the exact McNemar test can call significant.
+
+    That is :func:`mcnemar_min_regressions` divided by n: the best case, where every discordant pair
+    is a regression (improvements mixed in need more). None when even n regressions out of n are not
+    significant: the slice cannot detect any drop at ``alpha``.
+    """
+    k = mcnemar_min_regressions(alpha)
+    return k / n if 0 < k <= n else None
+
+
 def _log_comb(n: int, k: int) -> float:
     return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
 
@@ -67,6 +95,8 @@ class PairedDifference:
     ci_high: float
     p_value: float
     n: int
+    # the smallest mean shift (either way) this bootstrap calls significant at alpha; None: none can be
+    min_detectable: float | None = None
 
 
 def paired_bootstrap(
@@ -76,12 +106,14 @@ def paired_bootstrap(
     confidence: float = 0.95,
     resamples: int = PAIRED_RESAMPLES,
     seed: int = 0,
+    alpha: float = 0.05,
 ) -> PairedDifference:
     """Seeded paired bootstrap of the mean difference ``candidate − baseline``.
 
     Resamples the per-example differences (so pairing is kept), gives the percentile CI, and a
     two-sided p-value from the resampled means shifted to the null of no difference:
-    ``(1 + #{|m* − d̄| ≥ |d̄|}) / (B + 1)``.
+    ``(1 + #{|m* − d̄| ≥ |d̄|}) / (B + 1)``. ``min_detectable`` is the smallest |d̄| that p-value
+    puts below ``alpha`` with the same spread (see :func:`_smallest_significant_shift`).
     """
     base = np.asarray(baseline, dtype=np.float64)
     cand = np.asarray(candidate, dtype=np.float64)
@@ -94,13 +126,33 @@ def paired_bootstrap(
     if diff.size < 2 or np.all(diff == diff[0]):
         # No spread to resample: nothing to test on one pair, and a constant shift is all or nothing.
         p_value = 1.0 if observed == 0 or diff.size < 2 else 1.0 / (resamples + 1)
-        return PairedDifference(observed, observed, observed, p_value, int(diff.size))
+        shift = 0.0 if diff.size >= 2 and 1.0 / (resamples + 1) < alpha else None  # any shift, or none at all
+        return PairedDifference(observed, observed, observed, p_value, int(diff.size), shift)
     means = _paired_means(diff, resamples, seed)
-    alpha = (1.0 - confidence) / 2.0
-    low, high = np.quantile(means, [alpha, 1.0 - alpha])
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(means, [tail, 1.0 - tail])
     extreme = int(np.count_nonzero(np.abs(means - observed) >= abs(observed) - 1e-12))
     p_value = min(1.0, (1 + extreme) / (resamples + 1))
-    return PairedDifference(observed, float(low), float(high), p_value, int(diff.size))
+    shift = _smallest_significant_shift(np.abs(means - observed), alpha)
+    return PairedDifference(observed, float(low), float(high), p_value, int(diff.size), shift)
+
+
+def _smallest_significant_shift(deviations: np.ndarray, alpha: float) -> float | None:
+    """The |mean difference| above which ``(1 + #{dev ≥ |d̄|}) / (B + 1)`` falls below ``alpha``.
+
+    The resampled deviations ``|m* − d̄|`` do not depend on d̄, so the p-value of any other mean
+    difference with the same spread is read off them: at most K deviations may reach it, where K is
+    the largest integer below ``alpha · (B + 1) − 1``; the shift must pass the (K+1)-th largest.
+    """
+    total = deviations.size + 1
+    allowed = math.ceil(alpha * total) - 2
+    while (allowed + 2) / total < alpha:  # the p-value's own arithmetic decides, not the rounding above
+        allowed += 1
+    while allowed >= 0 and (allowed + 1) / total >= alpha:
+        allowed -= 1
+    if allowed < 0:
+        return None  # too few resamples for any p-value below alpha
+    return float(-np.partition(-deviations, allowed)[allowed])
 
 
 def _paired_means(diff: np.ndarray, resamples: int, seed: int) -> np.ndarray:

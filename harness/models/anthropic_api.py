@@ -76,11 +76,13 @@ def anthropic_payload(request: Request, model: str, native: bool, with_temperatu
 
 
 def parse_message(message: Any, request: Request, native: bool) -> Response:
-    """A Message as a Response: text blocks, tool_use blocks as calls (or as the structured answer), usage."""
+    """A Message as a Response: text and tool_use blocks (calls or the structured answer), usage, cut-off flag."""
     blocks = list(getattr(message, "content", None) or [])
     text = "".join(b.text for b in blocks if getattr(b, "type", None) == "text")
     uses = [b for b in blocks if getattr(b, "type", None) == "tool_use"]
     meta: dict[str, Any] = {"stop_reason": message.stop_reason, "model": message.model}
+    if message.stop_reason == "max_tokens":  # the answer was cut off at the budget, not finished
+        meta["truncated"] = True
     tool_calls: tuple[ToolCall, ...] | None = None
     structured = native and not request.tools and request.response_schema is not None
     answer = next((b for b in uses if b.name == OUTPUT_TOOL), None) if structured else None

@@ -30,10 +30,9 @@ STALE_TEMP_SECONDS = 3600
 
 def load_smollm2(spec: str, target: str, args: dict[str, str], opts: LoadOptions) -> Any:
     """The ``smollm2-135m`` factory: convert once, then load like a local causal checkpoint."""
-    from harness.models.hf.backend import HFArgs
-    from harness.models.hf.checkpoint import load_model
+    from harness.models.hf.checkpoint import load_model, parse_args_for
 
-    parsed = HFArgs.parse(args, spec)
+    parsed = parse_args_for("causal", args, spec)
     return load_model(converted_checkpoint(), "causal", parsed, opts, label=SPEC)
 
 
@@ -155,7 +154,6 @@ def load_minilm(spec: str, target: str, args: dict[str, str], opts: LoadOptions)
     Its head is untrained until ``harness finetune --base minilm-l6`` trains one on a task's labels;
     evaluating it as it ships stops with the labels it lacks.
     """
-    from harness.models.hf.backend import HFArgs
-    from harness.models.hf.checkpoint import load_classifier
+    from harness.models.hf.checkpoint import load_classifier, parse_args_for
 
-    return load_classifier(minilm_checkpoint(), HFArgs.parse(args, spec), opts, label=MINILM_SPEC)
+    return load_classifier(minilm_checkpoint(), parse_args_for("classifier", args, spec), opts, label=MINILM_SPEC)

@@ -71,12 +71,14 @@ def openai_payload(request: Request, model: str, native: bool, official: bool, s
 
 
 def parse_completion(completion: Any) -> Response:
-    """A ChatCompletion as a Response: text, tool calls (malformed ones kept in meta), usage."""
+    """A ChatCompletion as a Response: text, tool calls (malformed ones kept in meta), usage, cut-off flag."""
     if not getattr(completion, "choices", None):
         return Response(error="openai: the response has no choices")
     choice = completion.choices[0]
     message = choice.message
     meta: dict[str, Any] = {"finish_reason": choice.finish_reason, "model": completion.model}
+    if choice.finish_reason == "length":  # stopped at max_tokens: the answer was cut off, not finished
+        meta["truncated"] = True
     calls: list[ToolCall] = []
     invalid: list[dict[str, Any]] = []
     for call in message.tool_calls or []:

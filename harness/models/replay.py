@@ -68,6 +68,8 @@ def load_replay(spec: str, target: str, args: dict[str, str], opts: LoadOptions)
     ReplayArgs.parse(args, spec)
     if not target:
         raise BadInput("replay needs a file: --model replay:outputs.jsonl")
+    if not Path(target).exists():  # read_records' own message would point at --data
+        raise BadInput(f"--model {spec}: the replay file is missing: check the path after replay:")
     outputs = dict(parse_replay_record(record, where) for where, record in read_records(target))
     return ReplayBackend(outputs, Path(target).name, batch_size=opts.batch_size)
 
@@ -82,3 +84,6 @@ def load_oracle(spec: str, target: str, args: dict[str, str], opts: LoadOptions)
         raise BadInput(f"--model {spec}: the oracle replays a task's targets: use it with harness run --task NAME")
     outputs = {example_id: Response(text=text) for example_id, text in opts.references().items()}
     return ReplayBackend(outputs, name=f"oracle:{opts.task}", batch_size=opts.batch_size)
+
+
+load_oracle.bare_name = True  # type: ignore[attr-defined]  # --model oracle, not a prefix (registry's model list)

@@ -17,10 +17,10 @@ from typing import Any
 from harness.errors import StoreError
 from harness.store.engine import LOCK_TIMEOUT_S
 from harness.store.runs import RunQueries, RunRecord
-from harness.store.samples import SampleQueries
+from harness.store.samples import SampleFacts, SampleQueries
 from harness.store.schema import GATE_COLUMNS, SCHEMA_VERSION, migrate, primary_sql
 
-__all__ = ["GATE_COLUMNS", "LOCK_TIMEOUT_S", "SCHEMA_VERSION", "RunRecord", "Store", "primary_sql"]
+__all__ = ["GATE_COLUMNS", "LOCK_TIMEOUT_S", "SCHEMA_VERSION", "RunRecord", "SampleFacts", "Store", "primary_sql"]
 
 
 class Store(RunQueries, SampleQueries):

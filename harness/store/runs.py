@@ -186,3 +186,20 @@ def _is_primary(name: str, wanted: str | None, by_name: Mapping[str, MetricValue
     if wanted is None or wanted not in by_name:
         return None
     return name == wanted
+
+
+def run_extras(runs: Connections, run_id: str) -> dict[str, Any]:
+    """What ``RunRecord`` leaves out of a run: ``model_kind``, ``model_params``, ``resumed_from``, ``extra``."""
+    with runs.connect() as con:
+        row = con.execute(
+            "SELECT model_kind, model_params, resumed_from, extra FROM runs WHERE run_id = ?", [run_id]
+        ).fetchone()
+    if row is None:
+        return {}
+    kind, params, resumed_from, extra = row
+    return {
+        "model_kind": kind,
+        "model_params": params,
+        "resumed_from": resumed_from,
+        "extra": json.loads(extra) if extra else None,
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.store.engine import Connections
@@ -26,6 +27,32 @@ _INSERT_SAMPLES = (
     + ", ?::TIMESTAMP"
 )
 _JSON_COLUMNS = ("input", "target", "parsed", "scores", "details", "meta")
+# Per split: samples, errored, cut at the token budget (meta.truncated), answered from the cache (meta.cached).
+_FACTS_SQL = """SELECT split, count(*), count(error),
+    count(*) FILTER (WHERE meta->>'$.truncated' = 'true'), count(*) FILTER (WHERE meta->>'$.cached' = 'true')
+    FROM samples WHERE run_id = ? GROUP BY split ORDER BY split"""
+_CAUSES_SQL = """SELECT error, count(*) AS n FROM samples WHERE run_id = ? AND error IS NOT NULL
+    GROUP BY error ORDER BY n DESC, error LIMIT ?"""
+
+
+@dataclass(frozen=True)
+class SampleFacts:
+    """What a run's stored samples say beside their scores: errors and their causes, cut outputs, cache hits."""
+
+    n_samples: int = 0
+    n_errors: int = 0
+    # Outputs that stopped at the token budget, not at EOS or a stop string (``meta.truncated``).
+    n_truncated: int = 0
+    # Answers served from the response cache, not asked of the model (``meta.cached``).
+    n_cached: int = 0
+    errors_by_split: dict[str, int] = field(default_factory=dict)
+    # The most common error messages with their counts, most common first.
+    error_causes: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def has_result(self) -> bool:
+        """Whether any sample has an answer: a run whose samples all errored measured nothing."""
+        return self.n_errors < self.n_samples
 
 
 class SampleQueries(Connections):
@@ -56,6 +83,20 @@ class SampleQueries(Connections):
         with self.connect() as con:
             rows = con.execute("SELECT split, example_id FROM samples WHERE run_id = ?", [run_id]).fetchall()
         return {(split, example_id) for split, example_id in rows}
+
+    def sample_facts(self, run_id: str, causes: int = 5) -> SampleFacts:
+        """Counts of a run's errored, cut and cached samples, and its ``causes`` most common errors."""
+        with self.connect() as con:
+            splits = con.execute(_FACTS_SQL, [run_id]).fetchall()
+            common = con.execute(_CAUSES_SQL, [run_id, causes]).fetchall() if causes else []
+        return SampleFacts(
+            n_samples=sum(int(row[1]) for row in splits),
+            n_errors=sum(int(row[2]) for row in splits),
+            n_truncated=sum(int(row[3]) for row in splits),
+            n_cached=sum(int(row[4]) for row in splits),
+            errors_by_split={str(row[0]): int(row[2]) for row in splits if row[2]},
+            error_causes=tuple((str(error), int(n)) for error, n in common),
+        )
 
     def iter_samples(self, run_id: str) -> Iterator[dict[str, Any]]:
         """Every sample of a run as a dict, ordered by split and example id."""
@@ -101,6 +142,8 @@ def _sample_row(run_id: str, result: SampleResult) -> tuple[Any, ...]:
     meta = dict(response.meta)
     if response.tool_calls is not None:
         meta["tool_calls"] = [{"name": c.name, "arguments": c.arguments} for c in response.tool_calls]
+    if response.labels is not None:  # a label-scoring model's answer, kept as given (its text joins them)
+        meta["labels"] = list(response.labels)
     return (
         run_id,
         example.id,

@@ -6,8 +6,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from harness.leaderboard import tables
 from harness.leaderboard.board import Board, data_version_picker, task_picker
-from harness.leaderboard.tables import params_text, pareto_front, split_order
+from harness.leaderboard.tables import split_order
 
 
 def render(board: Board) -> None:
@@ -39,20 +40,7 @@ def render(board: Board) -> None:
 
 def cost_points(board: Board, rows: pd.DataFrame) -> pd.DataFrame:
     """One point per model: quality of the split joined with its cost and latency."""
-    costs = board.q("cost_latency", tuple(rows["run_id"]))
-    facts = rows[["run_id", "split", "label", "model_kind", "model_params", "metric", "value"]]
-    points = facts.merge(costs, on=["run_id", "split"], how="left")
-    points = points.assign(
-        quality=points["value"],
-        kind=points["model_kind"].fillna("unknown"),
-        size=points["model_params"].map(params_text),
-        cost_recorded=points["cost_per_1k"].notna(),
-        cost_per_1k=points["cost_per_1k"].fillna(0.0),
-    )
-    points["pareto_cost"] = pareto_front(points, "cost_per_1k", "quality")
-    latency = points.dropna(subset=["median_latency_ms"])
-    points["pareto_latency"] = pareto_front(latency, "median_latency_ms", "quality").reindex(points.index).fillna(False)
-    return points
+    return tables.cost_points(rows, board.q("cost_latency", tuple(rows["run_id"])))
 
 
 def _chart(points: pd.DataFrame, x: str, title: str, metric: str) -> alt.LayerChart | alt.FacetChart:

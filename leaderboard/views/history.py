@@ -42,11 +42,13 @@ def render(board: Board) -> None:
         )
     )
     st.altair_chart(chart)
-    wide = frame.pivot_table(
-        index=["started_at", "run_id", "git_sha", "data_hash"], columns="split", values="value", aggfunc="first"
+    index = ["started_at", "run_id", "git_sha", "data_hash", "errors"]
+    wide = frame.rename(columns={"n_errors": "errors"}).pivot_table(
+        index=index, columns="split", values="value", aggfunc="first"
     )
     wide = wide[[s for s in split_order(list(wide.columns)) if s in wide.columns]]
     st.dataframe(wide.reset_index().sort_values("started_at", ascending=False), hide_index=True)
+    st.caption("errors: samples of the run that errored (no answer), scored as wrong in its numbers.")
     _training_card(runs[(runs["label"] == label) & (runs["task"] == task)])
     _gates(board, label, task, tuple(frame["run_id"].unique()))
 

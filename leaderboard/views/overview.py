@@ -41,9 +41,13 @@ def render(board: Board) -> None:
             versions[task] = data_version_picker(long, task, key=f"ov_data_{task}")
             st.text(f"{task}: data {versions[task]}")
     table = overview_table(long, {t: v for t, v in versions.items() if v})
+    errors = " errors: samples of the run that errored (no answer), scored as wrong." if table.error_columns else ""
     st.caption(
-        "Latest complete run per model, task and data version. Each cell: the split's primary metric "
-        "(CI: 95% bootstrap interval). ID→OOD drop = test − ood, lower is better. Best per column in bold."
+        "Latest complete run per model, task and data version (a run whose samples all errored has no result and "
+        "is left out). Each cell: the split's primary metric (CI: 95% bootstrap interval). ID→OOD drop = "
+        "test − ood, lower is better. Best per column in bold. $/1k samples: the run's cost per 1,000 samples "
+        "(not priced: no cost recorded). Cheapest within best's CI: the splits where this model costs least among "
+        f"those whose value reaches the best model's CI (not priced counts as 0).{errors}"
     )
     st.dataframe(_styled(table), hide_index=True, column_config=_column_config(table), **PLACEHOLDER)
     st.caption(md(primary_caption(table)))
@@ -84,6 +88,7 @@ def _styled(table: OverviewTable) -> Any:
     frame = frame.assign(params=frame["params"].map(params_text)).rename(columns={"params": "size"})
     ci_columns = [f"{c} CI" for c in table.higher_better]
     frame[ci_columns] = frame[ci_columns].fillna("")
+    frame[table.cheapest_columns] = frame[table.cheapest_columns].fillna("")
     frame = frame.drop(columns=[c for c in ("training", "training_card") if frame[c].isna().all()])
     numeric = table.higher_better + table.lower_better
     best = best_labels(table)
@@ -93,6 +98,8 @@ def _styled(table: OverviewTable) -> Any:
         return [BEST_STYLE if label in winners else "" for label in frame["label"]]
 
     styler = frame.style.format(na_rep="—").format("{:.3f}", subset=numeric, na_rep="—")
+    styler = styler.format("{:.0f}", subset=table.error_columns, na_rep="—")
+    styler = styler.format("${:.4g}", subset=table.cost_columns, na_rep="not priced")
     return styler.apply(mark, subset=numeric)
 
 
@@ -112,4 +119,16 @@ def _column_config(table: OverviewTable) -> dict[str, Any]:
         )
     for column in table.lower_better:
         config[column] = st.column_config.NumberColumn(column, help="test − ood of the primary metric")
+    for column in table.cost_columns:
+        config[column] = st.column_config.NumberColumn(
+            column, help="The run's cost per 1,000 samples (sum of the samples' cost_usd × 1000 / samples)"
+        )
+    for column in table.cheapest_columns:
+        config[column] = st.column_config.TextColumn(
+            column, help="Splits where this model costs least among those within the best model's 95% CI"
+        )
+    for column in table.error_columns:
+        config[column] = st.column_config.NumberColumn(
+            column, help="Samples of this run that errored (no answer): scored as wrong in its numbers"
+        )
     return config

@@ -7,7 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from harness.leaderboard.board import Board, data_version_picker, task_picker
-from harness.leaderboard.tables import DROP, column_name, overview_table, per_label_f1, split_order, tag_group
+from harness.leaderboard.queries import TRUNCATED
+from harness.leaderboard.tables import (
+    DROP,
+    column_name,
+    every_metric_table,
+    overview_table,
+    per_label_f1,
+    split_order,
+    tag_group,
+)
 
 
 def render(board: Board) -> None:
@@ -23,24 +32,22 @@ def render(board: Board) -> None:
     run_ids = tuple(runs.index)
     labels = runs["label"].to_dict()
     metrics = board.q("metrics", run_ids)
-    _all_metrics(metrics, labels)
+    _all_metrics(metrics, labels, board.q("cost_latency", run_ids))
     _drop_chart(rows, task)
     _breakdown(board, metrics, run_ids, labels, task, rows)
     _failures(board, run_ids, labels)
     _label_view(board, runs, split_order(list(rows["split"].unique())))
 
 
-def _all_metrics(metrics: pd.DataFrame, labels: dict[str, str]) -> None:
+def _all_metrics(metrics: pd.DataFrame, labels: dict[str, str], counts: pd.DataFrame) -> None:
+    """Every metric per model and split; an ``errors`` column where some split has errored samples."""
     st.subheader("Every metric")
     with_ci = st.toggle("Show 95% CI", value=False, key="task_ci")
-    frame = metrics.assign(model=metrics["run_id"].map(labels))
     if with_ci:
-        frame["value"] = frame.apply(_with_ci, axis=1)
-    wide = frame.pivot_table(index=["model", "split"], columns="metric", values="value", aggfunc="first")
-    order = split_order(list(wide.index.get_level_values("split").unique()))
-    wide = wide.reset_index()
-    wide["split"] = pd.Categorical(wide["split"], categories=order, ordered=True)
-    wide = wide.sort_values(["model", "split"]).astype({"split": str})
+        metrics = metrics.assign(value=metrics.apply(_with_ci, axis=1))
+    wide = every_metric_table(metrics, counts, labels)
+    if "errors" in wide.columns:
+        st.caption("errors: samples that errored (no answer), scored as wrong in that row's metrics.")
     st.dataframe(wide, hide_index=True)
 
 
@@ -103,6 +110,10 @@ def _failures(board: Board, run_ids: tuple[str, ...], labels: dict[str, str]) ->
     frame["column"] = frame["run_id"].map(labels) + " · " + frame["split"]
     wide = frame.pivot_table(index="kind", columns="column", values="n", aggfunc="sum", fill_value=0)
     st.dataframe(wide.reset_index(), hide_index=True)
+    st.caption(
+        f"Kinds a task gave its wrong answers; `sample error`: no answer (the model call failed); `{TRUNCATED}`: "
+        "generation stopped at max_tokens before the answer ended (also counted under its other kind)."
+    )
 
 
 def _label_view(board: Board, runs: pd.DataFrame, splits: list[str]) -> None:

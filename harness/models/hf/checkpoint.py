@@ -39,11 +39,31 @@ TOKENIZER_FILES = (
 )
 
 
+# The --model-arg options (HFArgs) each kind of checkpoint reads; a LoRA adapter's go to its causal or seq2seq base.
+SHARED_OPTIONS = ("dtype", "device", "trust_remote_code")
+KIND_OPTIONS = {
+    "causal": (*SHARED_OPTIONS, "max_tokens", "continuous"),
+    "seq2seq": (*SHARED_OPTIONS, "max_tokens"),
+    "classifier": (*SHARED_OPTIONS, "oos_threshold", "label_threshold"),
+    "lora": (*SHARED_OPTIONS, "max_tokens", "continuous"),
+}
+
+
 def load_checkpoint(spec: str, target: str, args: dict[str, str], opts: LoadOptions) -> ModelBackend:
     """The ``hf`` factory: a local checkpoint directory (``hf:DIR`` or a bare path)."""
-    parsed = HFArgs.parse(args, spec)
     path = Path(target)
+    parsed = parse_args_for(detect_kind(path), args, spec)
     return open_checkpoint(path, parsed, opts, label=fingerprint_label(target))
+
+
+def parse_args_for(kind: str, args: dict[str, str], spec: str) -> HFArgs:
+    """``--model-arg`` values for a checkpoint of ``kind``: a key it does not read is refused, naming those it does."""
+    options = KIND_OPTIONS.get(kind, tuple(HFArgs.model_fields))
+    unknown = next((key for key in args if key not in options), None)
+    if unknown is not None:
+        allowed = ", ".join(options)
+        raise BadInput(f"--model-arg {unknown}: not an option of {kind} model '{spec}': use one of {allowed}")
+    return HFArgs.parse(args, spec)
 
 
 def open_checkpoint(path: Path, args: HFArgs, opts: LoadOptions, label: str) -> ModelBackend:

@@ -168,16 +168,21 @@ def finish_row(
 ) -> Response:
     """Cut one row at EOS, its stop or its budget, decode it and truncate at the first stop string.
 
-    With ``logprobs`` (``Request.logprobs``), ``meta["confidence"]`` is the probability of the whole
-    answer: exp of the summed log-probabilities of its tokens (EOS included).
+    A row that used its whole budget without EOS or a stop string is marked ``meta["truncated"]``: its
+    answer was cut off, not finished. With ``logprobs`` (``Request.logprobs``), ``meta["confidence"]`` is
+    the probability of the whole answer: exp of the summed log-probabilities of its tokens (EOS included).
     """
     limit = min(len(tokens), request.max_tokens, len(tokens) if stopped_at is None else stopped_at)
-    length = next((i + 1 for i, t in enumerate(tokens[:limit]) if t in backend.eos_token_ids), limit)
+    eos_at = next((i + 1 for i, t in enumerate(tokens[:limit]) if t in backend.eos_token_ids), None)
+    length = limit if eos_at is None else eos_at
     text = backend.tokenizer.decode(tokens[:length], skip_special_tokens=True)
+    answer = truncate_at_stop(text, request.stop)
     meta = dict(meta)
+    if eos_at is None and length >= request.max_tokens and answer == text:
+        meta["truncated"] = True
     if logprobs is not None:
         meta["confidence"] = math.exp(sum(logprobs[:length]))
-    return Response(text=truncate_at_stop(text, request.stop), tokens_in=tokens_in, tokens_out=length, meta=meta)
+    return Response(text=answer, tokens_in=tokens_in, tokens_out=length, meta=meta)
 
 
 def truncate_at_stop(text: str, stops: Sequence[str]) -> str:
