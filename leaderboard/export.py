@@ -30,6 +30,7 @@ from harness.leaderboard.tables import (
     every_metric_table,
     overview_table,
     params_text,
+    primary_note,
     split_order,
 )
 from harness.store import Store
@@ -194,7 +195,7 @@ def _index(site: _Site, table: OverviewTable, pairs: list[tuple[str, str]]) -> N
         "recorded). Cheapest within best's CI: the splits where this model costs least among those whose value "
         "reaches the best model's CI.</p>",
         site.table("overview", frame, _overview_shown(table, frame)),
-        f'<p class="note">{_h(_primary_note(table))}</p>',
+        f'<p class="note">{_h(primary_note(table))}</p>',
         "<h2>Versus</h2>",
         f"<p>{_h(_pairs_note(pairs))}</p>",
         "<ul>"
@@ -202,19 +203,6 @@ def _index(site: _Site, table: OverviewTable, pairs: list[tuple[str, str]]) -> N
         + "</ul>",
     ]
     site.page("index.html", "Leaderboard", body)
-
-
-def _versus_link(a: str, b: str) -> str:
-    return f'<li><a href="{_h(versus_file(a, b))}">{_h(a)} vs {_h(b)}</a></li>'
-
-
-def _primary_note(table: OverviewTable) -> str:
-    parts = []
-    for task, splits in table.primary.items():
-        named = [f"{s} {m}" + (" (first by name: no primary metric stored)" if (task, s) in table.fallback else "")
-                 for s, m in splits.items()]  # fmt: skip
-        parts.append(f"{task}: {', '.join(named)}")
-    return "Primary metrics: " + "; ".join(parts)
 
 
 def versus_pairs(long: pd.DataFrame, table: OverviewTable, limit: int = MAX_ALL_PAIRS) -> list[tuple[str, str]]:

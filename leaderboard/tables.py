@@ -57,6 +57,8 @@ class OverviewTable:
     # (task, split) where some run stored no primary metric, so its first metric by name is shown
     fallback: set[tuple[str, str]] = field(default_factory=set)
     data_hash: dict[str, str] = field(default_factory=dict)  # task -> data hash shown
+    # task -> labels whose runs of it all used another data version (their cells say OTHER_DATA)
+    other_data: dict[str, list[str]] = field(default_factory=dict)
     # Per task where a shown run has errored samples (scored as wrong): its error count per label.
     error_columns: list[str] = field(default_factory=list)
     cost_columns: list[str] = field(default_factory=list)  # per task: the run's cost per 1,000 samples
@@ -84,6 +86,7 @@ def overview_table(long: pd.DataFrame, data_hash: dict[str, str] | None = None) 
         chosen = (data_hash or {}).get(task) or default_data_hash(rows)
         table.data_hash[task] = chosen
         columns |= _task_columns(table, task, rows[rows["data_hash"] == chosen].set_index(["label", "split"]))
+        columns |= _other_data_cells(table, task, rows, chosen, columns)
     cards = labels.pop("training_card")
     labels["training"] = cards.map(lambda value: card_summary(parse_card(value)))
     labels["training_card"] = cards.map(card_link)
@@ -119,6 +122,50 @@ def _task_columns(table: OverviewTable, task: str, rows: pd.DataFrame) -> dict[s
         columns[column_name(task, ERRORS)] = errors.astype(int)
         table.error_columns.append(column_name(task, ERRORS))
     return columns
+
+
+OTHER_DATA = "other data"
+OTHER_DATA_NOTE = (
+    "other data: the model's runs of this task used other examples (another --data, --limit, --split or task "
+    "version), so they are not compared here; pick that version under Data versions, or re-run the models on "
+    "the same data to compare them."
+)
+
+
+def _other_data_cells(
+    table: OverviewTable, task: str, rows: pd.DataFrame, chosen: str, columns: dict[str, pd.Series]
+) -> dict[str, pd.Series]:
+    """For labels run on the task only with other data than the version shown: OTHER_DATA in each split's CI
+    cell (an empty cell would read as 'never run'), noted in ``table.other_data``."""
+    shown = set(rows.loc[rows["data_hash"] == chosen, "label"])
+    missing = sorted(set(rows["label"]) - shown)
+    if not missing:
+        return {}
+    table.other_data[task] = missing
+    cells = {}
+    for split in table.primary.get(task, {}):
+        name = f"{column_name(task, split)} CI"
+        cells[name] = pd.concat([columns[name], pd.Series(OTHER_DATA, index=missing, dtype=object)])
+    return cells
+
+
+def primary_note(table: OverviewTable) -> str:
+    """Which metric each column shows (and where a run stored none, so its first metric by name is shown), and
+    which models were run on other data than the version shown."""
+    primaries = "; ".join(
+        f"{task}: "
+        + ", ".join(
+            f"{split} {metric}"
+            + (" (first by name: no primary metric stored)" if (task, split) in table.fallback else "")
+            for split, metric in splits.items()
+        )
+        for task, splits in table.primary.items()
+    )
+    note = f"Primary metrics: {primaries}"
+    if table.other_data:
+        names = "; ".join(f"{task}: {', '.join(labels)}" for task, labels in sorted(table.other_data.items()))
+        note += f". {OTHER_DATA_NOTE} ({names})"
+    return note
 
 
 def _cost_columns(table: OverviewTable, task: str, rows: pd.DataFrame, splits: list[str]) -> dict[str, pd.Series]:

@@ -28,7 +28,7 @@ from harness.leaderboard import queries as q
 from harness.leaderboard.tables import per_label_f1
 from harness.metrics.stats import mean_with_ci
 from harness.store import Store
-from harness.types import Example, Response, SampleResult, Scored
+from harness.types import Example, MetricValue, Response, SampleResult, Scored
 
 HOSTILE = '<script>alert("pwned")</script><img src=x onerror=alert(1)> **bold** [x](javascript:alert(1))'
 INTENTS = ("book_flight", "cancel", "weather")
@@ -284,6 +284,30 @@ def test_overview_counts_the_errors_of_a_run_next_to_its_numbers(fixture_store):
     # big-api errs once per split (fixture rule): 2 on schema_json (test, ood), 3 on toy_intent
     assert table.loc["big-api", "schema_json · errors"] == 2 and table.loc["tiny-ft", "schema_json · errors"] == 0
     assert table.loc["big-api", "toy_intent · errors"] == 3 and pd.isna(table.loc["tiny-base", "toy_intent · errors"])
+
+
+def test_a_model_run_on_other_data_says_so_in_its_cells_and_how_to_compare(fixture_store, tmp_path):
+    fixture = copy_of(fixture_store, tmp_path / "other.duckdb")
+    store = Store(fixture.db)
+    fields = {"task": "schema_json", "task_version": "1.0", "data_hash": "data-elsewhere", "label": "other-model"}
+    store.create_run("other-run", "other-run", fields | {"model_spec": "x", "model_fingerprint": {}, "config": {}})
+    answered = [
+        SampleResult(_example("schema_json", "test", i), f"h{i}", Response(text="{}"), Scored({"schema_valid": 1.0}))
+        for i in range(3)
+    ]
+    store.write_samples("other-run", answered)
+    store.finish_run(
+        "other-run", {"test": {"schema_valid": MetricValue(1.0, 1.0, 1.0, 3)}}, 1.0, primary={"test": "schema_valid"}
+    )
+    at = open_app(fixture.db)
+    assert not at.exception
+    table = frame(at, "ov_table").set_index("label")
+    # not a blank (which reads "never run"): the cell names why, and the caption says how to compare
+    assert pd.isna(table.loc["other-model", "schema_json · test"])
+    assert table.loc["other-model", "schema_json · test CI"] == "other data"
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")  # markdown escapes dropped
+    assert "other data: the model's runs of this task used other examples" in captions
+    assert "pick that version under Data versions" in captions and "schema_json: other-model" in captions
 
 
 def write_failed_run(store: Store, label: str, task: str) -> str:

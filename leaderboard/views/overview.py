@@ -15,6 +15,7 @@ from harness.leaderboard.tables import (
     best_labels,
     overview_table,
     params_text,
+    primary_note,
     size_bucket,
 )
 
@@ -50,21 +51,7 @@ def render(board: Board) -> None:
         f"those whose value reaches the best model's CI (not priced counts as 0).{errors}"
     )
     st.dataframe(_styled(table), hide_index=True, column_config=_column_config(table), **PLACEHOLDER)
-    st.caption(md(primary_caption(table)))
-
-
-def primary_caption(table: OverviewTable) -> str:
-    """Which metric each column shows, and where a run stored none (its first metric by name is shown)."""
-    primaries = "; ".join(
-        f"{task}: "
-        + ", ".join(
-            f"{split} {metric}"
-            + (" (first by name: no primary metric stored)" if (task, split) in table.fallback else "")
-            for split, metric in splits.items()
-        )
-        for task, splits in table.primary.items()
-    )
-    return f"Primary metrics: {primaries}"
+    st.caption(md(primary_note(table)))
 
 
 def _filtered(long: pd.DataFrame) -> pd.DataFrame:
