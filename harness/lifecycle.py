@@ -248,11 +248,10 @@ def open_run(
     if found is not None and found[1] != "complete":
         return found[0]
     model = evaluation.model
-    run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     card = model.training_card
     extra = ({"training_card": card} if card is not None else {}) | (evaluation.extra or {})
-    store.create_run(
-        run_id,
+    return open_derived_run(
+        store,
         key,
         {
             "task": evaluation.task,
@@ -264,13 +263,10 @@ def open_run(
             "model_kind": model.model_kind,
             "model_params": model.params,
             "config": stored_config(config),
-            "harness_version": __version__,
-            "git_sha": _git_sha(),
             "resumed_from": found[0] if found else None,
             "extra": extra or None,
         },
     )
-    return run_id
 
 
 def _git_sha() -> str | None:
@@ -298,9 +294,10 @@ def _safe_args(args: dict[str, str]) -> dict[str, str]:
 
 
 def open_derived_run(store: Store, key: str, fields: dict[str, Any]) -> str:
-    """A new ``running`` run made from stored samples, not a model (``harness score``); returns its id.
+    """A new ``running`` run row (a fresh id; this harness's version and commit stamped on); returns its id.
 
-    ``fields`` as ``Store.create_run`` takes them; this harness's version and commit are stamped on.
+    ``fields`` as ``Store.create_run`` takes them. ``open_run`` and ``harness score`` (a run made from stored
+    samples, not a model) both create runs through it.
     """
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     store.create_run(run_id, key, fields | {"harness_version": __version__, "git_sha": _git_sha()})

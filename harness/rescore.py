@@ -24,6 +24,7 @@ from harness.registry import get_task
 from harness.runner import aggregate_run, data_hash, select_examples
 from harness.store import RunRecord, Store
 from harness.store.runs import run_extras
+from harness.store.samples import example_from_row
 from harness.task import Task
 from harness.types import Example, Response, RunConfig, SampleResult, Scored, ToolCall, canonical_json
 
@@ -120,8 +121,9 @@ def _stored_samples(store: Store, run: RunRecord) -> dict[str, list[SampleResult
     classifier = run.model_fingerprint.get("kind") == "classifier"
     grouped: dict[str, list[SampleResult]] = {}
     for row in store.iter_samples(run.run_id):
-        example = Example(row["example_id"], row["split"], row["input"] or {}, row["target"], tuple(row["tags"] or ()))
-        result = SampleResult(example, row["request_hash"], _stored_response(row, classifier), _NOT_SCORED)
+        result = SampleResult(
+            example_from_row(row), row["request_hash"], _stored_response(row, classifier), _NOT_SCORED
+        )
         grouped.setdefault(row["split"], []).append(result)
     return grouped
 

@@ -127,13 +127,16 @@ class SampleQueries(Connections):
         """A run's samples rebuilt as SampleResults, grouped by split (for aggregation)."""
         grouped: dict[str, list[SampleResult]] = {}
         for row in self.iter_samples(run_id):
-            example = Example(
-                row["example_id"], row["split"], row["input"] or {}, row["target"], tuple(row["tags"] or ())
-            )
+            example = example_from_row(row)
             response = Response(text=row["output"] or "", error=row["error"], latency_ms=row["latency_ms"])
             scored = Scored(scores=row["scores"] or {}, parsed=row["parsed"], details=row["details"] or {})
             grouped.setdefault(row["split"], []).append(SampleResult(example, row["request_hash"], response, scored))
         return grouped
+
+
+def example_from_row(row: dict[str, Any]) -> Example:
+    """The Example a stored sample (an ``iter_samples`` row) was made from."""
+    return Example(row["example_id"], row["split"], row["input"] or {}, row["target"], tuple(row["tags"] or ()))
 
 
 def _sample_row(run_id: str, result: SampleResult) -> tuple[Any, ...]:
