@@ -160,6 +160,8 @@ class SampleResult:
     request_hash: str
     response: Response
     scored: Scored
+    # Which of the example's attempts this is (``--samples N``); a single-attempt run stores 0.
+    attempt: int = 0
 
 
 @dataclass(frozen=True)

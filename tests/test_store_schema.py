@@ -1,4 +1,4 @@
-"""Store schema 3: an older file is upgraded in place by a writer and read as it is by a reader.
+"""Store schemas 3 and 4: an older file is upgraded in place by a writer and read as it is by a reader.
 
 The version-2 DDL below is the exact text harness wrote before schema 3 (frozen here on purpose: it
 is the file format users have on disk, not something to keep in step with ``harness.store``).
@@ -230,7 +230,7 @@ def test_a_read_only_open_reads_a_version_2_file_without_upgrading_it(tmp_path, 
 def test_a_writer_upgrades_a_version_2_file_in_place(tmp_path, monkeypatch):
     db = write_v2_store(tmp_path / "v2.duckdb")
     Store(db)
-    assert SCHEMA_VERSION == 3 and file_state(db) == ("3", True)
+    assert SCHEMA_VERSION == 4 and file_state(db) == ("4", True)
     with duckdb.connect(db, read_only=True) as con:
         flags = con.execute("SELECT run_id, split, metric, is_primary FROM metrics").fetchall()
     for run_id, split, metric, is_primary in flags:
@@ -241,7 +241,7 @@ def test_a_writer_upgrades_a_version_2_file_in_place(tmp_path, monkeypatch):
     check_leaderboard(db)
     check_leaderboard_app(db, monkeypatch)
     Store(db)  # a second open finds it current and changes nothing
-    assert file_state(db) == ("3", True)
+    assert file_state(db) == ("4", True)
 
 
 def test_a_version_1_file_is_upgraded_too(tmp_path):
@@ -250,7 +250,7 @@ def test_a_version_1_file_is_upgraded_too(tmp_path):
         con.execute("DROP TABLE gates")
         con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     Store(db)
-    assert file_state(db) == ("3", True)
+    assert file_state(db) == ("4", True)
     assert Store(db, read_only=True).primary_metrics("intent") == EXPECTED_PRIMARY["intent"]
 
 
@@ -262,14 +262,14 @@ def test_a_failed_upgrade_leaves_the_file_as_it_was(tmp_path, monkeypatch):
     assert file_state(db) == ("2", False)  # the ALTER TABLE was rolled back with the backfill
     monkeypatch.undo()
     Store(db)
-    assert file_state(db) == ("3", True)
+    assert file_state(db) == ("4", True)
 
 
 def test_a_newer_file_is_refused_with_the_fix(tmp_path):
     db = write_v2_store(tmp_path / "v9.duckdb")
     with duckdb.connect(db) as con:
         con.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match=r"schema version 9 is newer than this harness \(3\): upgrade harness"):
+    with pytest.raises(StoreError, match=r"schema version 9 is newer than this harness \(4\): upgrade harness"):
         Store(db)
 
 
@@ -289,3 +289,39 @@ def test_finish_run_stores_each_splits_primary_metric(tmp_path):
                     ("test", "b", True)]  # fmt: skip
     run = store.get_run("r1")
     assert run is not None and run.status == "complete"
+
+
+def write_v3_store(path: Path) -> str:
+    """A schema-3 file: the schema-2 one with its primary flags, and two runs whose samples cost money."""
+    db = write_v2_store(path)
+    with duckdb.connect(db) as con:
+        con.execute("ALTER TABLE metrics ADD COLUMN is_primary BOOLEAN")
+        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        con.execute("UPDATE samples SET cost_usd = 0.01")
+        con.execute("""UPDATE samples SET meta = '{"cached":true}' WHERE run_id = 'sj-cand'""")
+    return db
+
+
+def test_a_writer_upgrades_a_version_3_file_to_attempts_and_paid_cost(tmp_path):
+    db = write_v3_store(tmp_path / "v3.duckdb")
+    before = list(Store(db, read_only=True).iter_samples("sj-cand"))  # read as it is, not upgraded
+    assert file_state(db)[0] == "3" and {r["attempt"] for r in before} == {0}
+    assert {r["cost_paid_usd"] for r in before} == {0.0}  # served from the cache: this run paid nothing
+    Store(db)
+    assert file_state(db) == ("4", True)
+    with duckdb.connect(db, read_only=True) as con:
+        key = con.execute(
+            "SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = 'samples' "
+            "AND constraint_type = 'PRIMARY KEY'"
+        ).fetchone()
+        paid = dict(con.execute("SELECT run_id, sum(cost_paid_usd) FROM samples GROUP BY run_id").fetchall())
+        n = con.execute("SELECT count(*), count(*) FILTER (WHERE attempt = 0) FROM samples").fetchone()
+        runs_paid = dict(con.execute("SELECT run_id, cost_paid_usd FROM runs").fetchall())
+    assert key is not None and list(key[0]) == ["run_id", "split", "example_id", "attempt"]
+    assert n is not None and n[0] == n[1] == N_SAMPLES * sum(len(r[3]) for r in V2_RUNS.values())
+    assert paid["sj-cand"] == 0.0 and paid["sj-base"] == pytest.approx(0.01 * N_SAMPLES * 2)
+    assert runs_paid["sj-cand"] == 0.0 and runs_paid["sj-base"] == pytest.approx(0.01 * N_SAMPLES * 2)
+    after = list(Store(db, read_only=True).iter_samples("sj-cand"))
+    assert [(r["example_id"], r["output"], r["scores"]) for r in after] == [
+        (r["example_id"], r["output"], r["scores"]) for r in before
+    ]

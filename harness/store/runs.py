@@ -121,10 +121,11 @@ class RunQueries(Connections):
                    n_samples = (SELECT count(*) FROM samples WHERE run_id = ?),
                    n_errors = (SELECT count(*) FROM samples WHERE run_id = ? AND error IS NOT NULL),
                    cost_usd = (SELECT sum(cost_usd) FROM samples WHERE run_id = ?),
+                   cost_paid_usd = (SELECT sum(cost_paid_usd) FROM samples WHERE run_id = ?),
                    tokens_in = (SELECT sum(tokens_in) FROM samples WHERE run_id = ?),
                    tokens_out = (SELECT sum(tokens_out) FROM samples WHERE run_id = ?)
                    WHERE run_id = ?""",
-                [utc_now(), wall_s, run_id, run_id, run_id, run_id, run_id, run_id],
+                [utc_now(), wall_s, run_id, run_id, run_id, run_id, run_id, run_id, run_id],
             )
 
     def add_wall_time(self, run_id: str, wall_s: float) -> None:

@@ -8,18 +8,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.store.engine import Connections
+from harness.store.schema import has_attempt_column as _has_attempts
 from harness.store.schema import json_or_none, utc_now
 from harness.types import Example, Response, SampleResult, Scored, canonical_json
 
 SAMPLE_COLUMNS = (
-    "run_id, example_id, split, tags, input, target, request_hash, output, parsed, scores, details, "
-    "error, latency_ms, tokens_in, tokens_out, cost_usd, meta, created_at"
+    "run_id, example_id, split, attempt, tags, input, target, request_hash, output, parsed, scores, details, "
+    "error, latency_ms, tokens_in, tokens_out, cost_usd, cost_paid_usd, meta, created_at"
 )
 # One statement for a whole batch: each column goes in as one list parameter and is unnested, so
-# DuckDB binds 17 lists instead of 18 values per row (executemany runs the insert once per row).
+# DuckDB binds 19 lists instead of 20 values per row (executemany runs the insert once per row).
 _SAMPLE_LIST_TYPES = (
-    "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR[]", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR",
-    "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "INTEGER", "INTEGER", "DOUBLE", "VARCHAR",
+    "VARCHAR", "VARCHAR", "VARCHAR", "INTEGER", "VARCHAR[]", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR",
+    "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "INTEGER", "INTEGER", "DOUBLE", "DOUBLE", "VARCHAR",
 )  # fmt: skip
 _INSERT_SAMPLES = (
     f"INSERT INTO samples ({SAMPLE_COLUMNS}) SELECT "
@@ -101,8 +102,12 @@ class SampleQueries(Connections):
     def iter_samples(self, run_id: str) -> Iterator[dict[str, Any]]:
         """Every sample of a run as a dict, ordered by split and example id."""
         with self.connect() as con:
+            # ``*``, not SAMPLE_COLUMNS: a schema-3 file opened read-only has no attempt or paid cost yet.
             cursor = con.execute(
-                f"SELECT {SAMPLE_COLUMNS} FROM samples WHERE run_id = ? ORDER BY split, example_id", [run_id]
+                "SELECT * FROM samples WHERE run_id = ? ORDER BY split, example_id, attempt"
+                if _has_attempts(con)
+                else "SELECT * FROM samples WHERE run_id = ? ORDER BY split, example_id",
+                [run_id],
             )
             names = [d[0] for d in cursor.description]
             while batch := cursor.fetchmany(1000):
@@ -111,6 +116,10 @@ class SampleQueries(Connections):
                     for key in _JSON_COLUMNS:
                         if record[key] is not None:
                             record[key] = json.loads(record[key])
+                    if "attempt" not in record:  # the values the schema-4 upgrade would give it
+                        record["attempt"] = 0
+                        cached = (record["meta"] or {}).get("cached")
+                        record["cost_paid_usd"] = 0.0 if cached else record["cost_usd"]
                     yield record
 
     def sample_scores(self, run_id: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -139,6 +148,13 @@ def example_from_row(row: dict[str, Any]) -> Example:
     return Example(row["example_id"], row["split"], row["input"] or {}, row["target"], tuple(row["tags"] or ()))
 
 
+def paid_cost(response: Response) -> float | None:
+    """What this run paid for a response: nothing when the response cache served it, else its cost."""
+    if response.meta.get("cached"):
+        return 0.0
+    return response.cost_usd
+
+
 def _sample_row(run_id: str, result: SampleResult) -> tuple[Any, ...]:
     """The ``samples`` columns of one result, ``created_at`` left out (one value per batch)."""
     example, response, scored = result.example, result.response, result.scored
@@ -151,6 +167,7 @@ def _sample_row(run_id: str, result: SampleResult) -> tuple[Any, ...]:
         run_id,
         example.id,
         example.split,
+        result.attempt,
         list(example.tags),
         canonical_json(example.inputs),
         canonical_json(example.target),
@@ -164,5 +181,6 @@ def _sample_row(run_id: str, result: SampleResult) -> tuple[Any, ...]:
         response.tokens_in,
         response.tokens_out,
         response.cost_usd,
+        paid_cost(response),
         canonical_json(meta) if meta else None,
     )

@@ -9,6 +9,11 @@ Version history (a writer upgrades an older file in place, in one transaction, w
    the gate, the leaderboard and ``harness export`` never import a task plugin to interpret a run.
    The upgrade backfills it by :data:`INFERRED_PRIMARY_SQL`; a read-only reader of an older file
    applies the same rules without upgrading it (:func:`primary_sql`).
+4. + ``samples.attempt`` (part of the key: a run may store several attempts per example, issue 19; a
+   single-attempt run stores attempt 0 everywhere) and ``samples.cost_paid_usd`` / ``runs.cost_paid_usd``:
+   what this run actually paid for an answer (0 when the response cache served it), beside ``cost_usd``,
+   what producing the answer costs (issue 22). The upgrade rebuilds ``samples`` (DuckDB cannot change a
+   primary key in place) with attempt 0 and the paid cost derived from ``meta.cached``.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import duckdb
 from harness.errors import StoreError
 from harness.types import canonical_json
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -49,6 +54,7 @@ CREATE TABLE IF NOT EXISTS runs (
     cost_usd DOUBLE,
     tokens_in BIGINT,
     tokens_out BIGINT,
+    cost_paid_usd DOUBLE,
     resumed_from VARCHAR,
     extra JSON
 );
@@ -56,6 +62,7 @@ CREATE TABLE IF NOT EXISTS samples (
     run_id VARCHAR NOT NULL,
     example_id VARCHAR NOT NULL,
     split VARCHAR NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
     tags VARCHAR[],
     input JSON,
     target JSON,
@@ -69,9 +76,10 @@ CREATE TABLE IF NOT EXISTS samples (
     tokens_in INTEGER,
     tokens_out INTEGER,
     cost_usd DOUBLE,
+    cost_paid_usd DOUBLE,
     meta JSON,
     created_at TIMESTAMP,
-    PRIMARY KEY (run_id, split, example_id)
+    PRIMARY KEY (run_id, split, example_id, attempt)
 );
 CREATE TABLE IF NOT EXISTS metrics (
     run_id VARCHAR NOT NULL,
@@ -193,16 +201,55 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
                 FROM ({INFERRED_PRIMARY_SQL}) AS p
                 WHERE metrics.run_id = p.run_id AND metrics.split = p.split"""
         )
+    if not _has_column(con, "samples", "attempt"):
+        _upgrade_samples_to_v4(con)
+    if not _has_column(con, "runs", "cost_paid_usd"):
+        con.execute("ALTER TABLE runs ADD COLUMN cost_paid_usd DOUBLE")
+        con.execute(
+            """UPDATE runs SET cost_paid_usd = (SELECT sum(s.cost_paid_usd) FROM samples s
+               WHERE s.run_id = runs.run_id) WHERE status = 'complete'"""
+        )
     con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+
+
+# The schema-3 ``samples`` columns, in order: what the 3 -> 4 rebuild copies.
+_V3_SAMPLE_COLUMNS = (
+    "run_id, example_id, split, tags, input, target, request_hash, output, parsed, scores, details, "
+    "error, latency_ms, tokens_in, tokens_out, cost_usd, meta, created_at"
+)
+
+
+def _upgrade_samples_to_v4(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild ``samples`` with the attempt in its key and the paid cost (inside the caller's transaction)."""
+    con.execute("ALTER TABLE samples RENAME TO samples_v3")
+    con.execute(TABLES)  # creates the new ``samples``
+    con.execute(
+        f"""INSERT INTO samples ({_V3_SAMPLE_COLUMNS}, attempt, cost_paid_usd)
+            SELECT {_V3_SAMPLE_COLUMNS}, 0,
+                   CASE WHEN meta->>'$.cached' = 'true' THEN 0.0 ELSE cost_usd END
+            FROM samples_v3"""
+    )
+    con.execute("DROP TABLE samples_v3")
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """Whether this file's ``table`` has ``column``, looking at this file only."""
+    row = con.execute(
+        """SELECT count(*) FROM information_schema.columns WHERE table_catalog = current_database()
+           AND table_name = ? AND column_name = ?""",
+        [table, column],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def has_primary_column(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether this file's ``metrics`` has ``is_primary`` (schema 3), looking at this file only."""
-    row = con.execute(
-        """SELECT count(*) FROM information_schema.columns WHERE table_catalog = current_database()
-           AND table_name = 'metrics' AND column_name = 'is_primary'"""
-    ).fetchone()
-    return bool(row and row[0])
+    return _has_column(con, "metrics", "is_primary")
+
+
+def has_attempt_column(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this file's ``samples`` has ``attempt`` and ``cost_paid_usd`` (schema 4)."""
+    return _has_column(con, "samples", "attempt")
 
 
 def primary_sql(con: duckdb.DuckDBPyConnection) -> str:
