@@ -13,6 +13,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from harness.errors import BadInput, HarnessError
@@ -25,7 +26,17 @@ from harness.store import Store
 from harness.task import RenderOptions, Task
 from harness.types import Example, MetricValue, Request, Response, RunConfig, SampleResult, content_hash
 
-__all__ = ["PluginSource", "Progress", "RunSummary", "data_hash", "few_shot_examples", "run_eval", "select_examples"]
+__all__ = [
+    "PluginSource",
+    "Progress",
+    "RunSummary",
+    "WorkUnit",
+    "data_hash",
+    "few_shot_examples",
+    "generate_batch",
+    "run_eval",
+    "select_examples",
+]
 
 # How long finished samples may wait for more to share their write, and how often the wait looks.
 WRITE_WAIT_S = 0.5
@@ -61,14 +72,27 @@ class PluginSource(TaskSource):
         except BaseException:
             model.close()
             raise
-        return PluginEvaluation(task, selected, opts, model, config.seed)
+        return PluginEvaluation(task, selected, opts, model, config)
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    """One sample to produce: an example and which of its attempts (``--samples N``: 0 .. N-1)."""
+
+    example: Example
+    attempt: int = 0
 
 
 class PluginEvaluation(Evaluation):
     """A Task plugin's examples, rendered, generated in batches, scored and written as they finish."""
 
     def __init__(
-        self, task: Task, selected: dict[str, list[Example]], opts: RenderOptions, model: ModelBackend, seed: int
+        self,
+        task: Task,
+        selected: dict[str, list[Example]],
+        opts: RenderOptions,
+        model: ModelBackend,
+        config: RunConfig,
     ) -> None:
         self.task_plugin = task
         self.task, self.task_version = task.name, task.version
@@ -76,15 +100,26 @@ class PluginEvaluation(Evaluation):
         self.data_hash = data_hash(selected)
         self.opts = opts
         self.model = model
-        self.seed = seed
+        self.config = config
+        self.seed = config.seed
+
+    def pending_units(self, split: str, done: set[tuple[str, str, int]]) -> list[WorkUnit]:
+        """The split's samples not stored yet: each example's missing attempts, an example's attempts together."""
+        return [
+            WorkUnit(example, attempt)
+            for example in self.selected[split]
+            for attempt in range(self.config.samples)
+            if (split, example.id, attempt) not in done
+        ]
 
     def evaluate(self, store: Store, run_id: str, progress: Progress) -> None:
-        """Every pending example of every split, in the order the splits were asked for."""
-        done = store.done_ids(run_id)
-        for split, examples in self.selected.items():
-            pending = [e for e in examples if (split, e.id) not in done]
-            progress("start", split, len(examples))
-            progress("advance", split, len(examples) - len(pending))
+        """Every pending sample of every split, in the order the splits were asked for."""
+        done = store.done_keys(run_id)
+        for split in self.selected:
+            pending = self.pending_units(split, done)
+            total = len(self.selected[split]) * self.config.samples
+            progress("start", split, total)
+            progress("advance", split, total - len(pending))
             advance = functools.partial(progress, "advance", split)
             asyncio.run(_evaluate(pending, self.task_plugin, self.model, self.opts, store, run_id, advance))
             progress("end", split, 0)
@@ -175,7 +210,7 @@ def build_model(config: RunConfig, task: Task, selected: dict[str, list[Example]
 
 
 async def _evaluate(
-    examples: Sequence[Example],
+    units: Sequence[WorkUnit],
     task: Task,
     model: ModelBackend,
     opts: RenderOptions,
@@ -190,7 +225,7 @@ async def _evaluate(
     A transaction has a fixed cost (~15 ms of CPU), so many small API calls must not mean as many
     transactions; a kill still loses at most one write's worth of samples.
     """
-    pending = deque(examples[i : i + model.batch_size] for i in range(0, len(examples), model.batch_size))
+    pending = deque(units[i : i + model.batch_size] for i in range(0, len(units), model.batch_size))
     total = len(pending)
     done: asyncio.Queue[list[SampleResult] | Exception] = asyncio.Queue()
 
@@ -198,7 +233,7 @@ async def _evaluate(
         try:
             while pending:
                 batch = pending.popleft()
-                done.put_nowait(await _generate_batch(batch, task, model, opts))
+                done.put_nowait(await generate_batch(batch, task, model, opts))
         except Exception as exc:  # a run-ending error (HarnessError) must reach the caller, not hang it
             done.put_nowait(exc)
 
@@ -240,10 +275,11 @@ async def _next_write(
         await asyncio.sleep(WRITE_POLL_S)
 
 
-async def _generate_batch(
-    batch: Sequence[Example], task: Task, model: ModelBackend, opts: RenderOptions
+async def generate_batch(
+    batch: Sequence[WorkUnit], task: Task, model: ModelBackend, opts: RenderOptions
 ) -> list[SampleResult]:
-    requests: list[Request] = [task.render(example, opts) for example in batch]
+    """Render, generate and score one batch of samples; a failed batch is an error on each of its samples."""
+    requests: list[Request] = [task.render(unit.example, opts) for unit in batch]
     hashes = [request.hash for request in requests]  # once: the wrapper's cache keys and the stored hash
     started = time.perf_counter()
     try:
@@ -258,10 +294,11 @@ async def _generate_batch(
         )
     elapsed_ms = (time.perf_counter() - started) * 1000
     results = []
-    for example, request_hash, response in zip(batch, hashes, responses, strict=True):
+    for unit, request_hash, response in zip(batch, hashes, responses, strict=True):
         if response.latency_ms is None:
             response = response.with_latency(elapsed_ms)
-        results.append(SampleResult(example, request_hash, response, task.score(example, response)))
+        scored = task.score(unit.example, response)
+        results.append(SampleResult(unit.example, request_hash, response, scored, attempt=unit.attempt))
     return results
 
 

@@ -67,6 +67,11 @@ class ModelEntry(BaseModel):
     mode: Mode | None = None
     constrained: bool | None = None
     shots: int | None = Field(default=None, ge=0)
+    # Attempts per example and their sampling, per model: "small with k samples vs large with one".
+    samples: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    batch: bool | None = None
 
 
 class Suite(BaseModel):
@@ -90,6 +95,14 @@ class Suite(BaseModel):
     fresh: bool = False
     task_dir: str | None = None
     lm_eval_args: dict[str, Scalar] = Field(default_factory=dict)
+    samples: int = Field(default=1, ge=1)
+    temperature: float | None = Field(default=None, ge=0)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    workers: int | None = Field(default=None, ge=1)
+    ray_address: str | None = None
+    gpus_per_worker: float | None = Field(default=None, gt=0)
+    batch: bool = False
+    batch_wait: float | None = Field(default=None, ge=0)
 
     @field_validator("tasks", mode="before")
     @classmethod
@@ -129,6 +142,14 @@ class Suite(BaseModel):
             task_dir=self.task_dir,
             model_args=_as_text(model.args),
             lm_eval_args=_as_text(self.lm_eval_args),
+            samples=self.samples if model.samples is None else model.samples,
+            temperature=self.temperature if model.temperature is None else model.temperature,
+            top_p=self.top_p if model.top_p is None else model.top_p,
+            workers=self.workers,
+            ray_address=self.ray_address,
+            gpus_per_worker=self.gpus_per_worker,
+            batch=self.batch if model.batch is None else model.batch,
+            batch_wait=self.batch_wait,
         )
 
 

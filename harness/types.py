@@ -208,6 +208,19 @@ class RunConfig(BaseModel):
     task_dir: str | None = None
     # lm_eval:NAME tasks only: simple_evaluate options (harness/interop/lmeval/run.py LM_EVAL_ARGS).
     lm_eval_args: dict[str, str] = Field(default_factory=dict)
+    # Test-time scaling (issue 19): attempts per example, and the sampling they use (None: the task's
+    # decoding, temperature 0; 0.7 when samples > 1).
+    samples: int = Field(default=1, ge=1)
+    temperature: float | None = Field(default=None, ge=0)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    # Scale-out on Ray (issue 18): workers, the cluster to join (None: a local instance), GPUs per worker.
+    # They change where samples are computed, never what they are: not part of the resume key.
+    workers: int | None = Field(default=None, ge=1)
+    ray_address: str | None = None
+    gpus_per_worker: float | None = Field(default=None, gt=0)
+    # Provider batch APIs (issue 22): send API requests as batches at the batch price; how long to wait.
+    batch: bool = False
+    batch_wait: float | None = Field(default=None, ge=0)
 
     def resume_key(self, task_version: str, data_hash: str, fingerprint: dict[str, Any]) -> str:
         """Identity of a run for resuming: same task version, data, model and configuration."""
@@ -223,5 +236,9 @@ class RunConfig(BaseModel):
                 "seed": self.seed,
                 "shots": self.shots,
                 "label": self.label,
+                # Only when set, so a single-attempt run keeps the key it always had.
+                **({"samples": self.samples} if self.samples != 1 else {}),
+                **({"temperature": self.temperature} if self.temperature is not None else {}),
+                **({"top_p": self.top_p} if self.top_p is not None else {}),
             }
         )

@@ -100,6 +100,27 @@ def run(
         list[str] | None,
         typer.Option(help="lm_eval:NAME tasks: evaluator option KEY=VALUE, e.g. apply_chat_template=true."),
     ] = None,
+    samples: Annotated[
+        int, typer.Option(min=1, help="Attempts per example, each stored and scored (vote/verify/pass@k curves).")
+    ] = 1,
+    temperature: Annotated[
+        float | None, typer.Option(min=0, help="Sampling temperature (default: 0; 0.7 when --samples > 1).")
+    ] = None,
+    top_p: Annotated[float | None, typer.Option(min=0, max=1, help="Nucleus sampling: keep this much mass.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Local models: evaluate on N Ray workers, one model each.")
+    ] = None,
+    ray_address: Annotated[
+        str | None, typer.Option(help="Join this Ray cluster (ray start --head) instead of starting a local one.")
+    ] = None,
+    gpus_per_worker: Annotated[float | None, typer.Option(help="GPUs each Ray worker holds.")] = None,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="API models: send requests as provider batches, at the batch price.")
+    ] = False,
+    batch_wait: Annotated[
+        float | None,
+        typer.Option(min=0, help="--batch: seconds to wait for results before exiting 3 (re-run to collect)."),
+    ] = None,
 ) -> None:
     """Evaluate models on tasks and store every sample; re-running the same command resumes.
 

@@ -79,6 +79,12 @@ class SampleQueries(Connections):
             row = con.execute("SELECT count(*) FROM samples WHERE run_id = ?", [target_run]).fetchone()
         return int(row[0]) if row else 0
 
+    def done_keys(self, run_id: str) -> set[tuple[str, str, int]]:
+        """(split, example_id, attempt) of every sample already stored for a run."""
+        with self.connect() as con:
+            rows = con.execute("SELECT split, example_id, attempt FROM samples WHERE run_id = ?", [run_id]).fetchall()
+        return {(split, example_id, int(attempt)) for split, example_id, attempt in rows}
+
     def done_ids(self, run_id: str) -> set[tuple[str, str]]:
         """(split, example_id) pairs already stored for a run."""
         with self.connect() as con:
