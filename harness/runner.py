@@ -30,6 +30,7 @@ __all__ = [
     "PluginSource",
     "Progress",
     "RunSummary",
+    "Sampling",
     "WorkUnit",
     "data_hash",
     "few_shot_examples",
@@ -76,6 +77,21 @@ class PluginSource(TaskSource):
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """How a run's attempts are decoded (``--samples``, ``--temperature``, ``--top-p``, ``--seed``)."""
+
+    samples: int = 1
+    temperature: float | None = None
+    top_p: float | None = None
+    seed: int = 0
+
+    @classmethod
+    def from_config(cls, config: RunConfig) -> Sampling:
+        """The sampling a run's configuration asks for."""
+        return cls(config.samples, config.temperature, config.top_p, config.seed)
+
+
+@dataclass(frozen=True)
 class WorkUnit:
     """One sample to produce: an example and which of its attempts (``--samples N``: 0 .. N-1)."""
 
@@ -102,6 +118,7 @@ class PluginEvaluation(Evaluation):
         self.model = model
         self.config = config
         self.seed = config.seed
+        self.sampling = Sampling.from_config(config)
 
     def pending_units(self, split: str, done: set[tuple[str, str, int]]) -> list[WorkUnit]:
         """The split's samples not stored yet: each example's missing attempts, an example's attempts together."""
@@ -121,7 +138,9 @@ class PluginEvaluation(Evaluation):
             progress("start", split, total)
             progress("advance", split, total - len(pending))
             advance = functools.partial(progress, "advance", split)
-            asyncio.run(_evaluate(pending, self.task_plugin, self.model, self.opts, store, run_id, advance))
+            asyncio.run(
+                _evaluate(pending, self.task_plugin, self.model, self.opts, self.sampling, store, run_id, advance)
+            )
             progress("end", split, 0)
 
     def aggregate(self, store: Store, run_id: str) -> Aggregate:
@@ -214,6 +233,7 @@ async def _evaluate(
     task: Task,
     model: ModelBackend,
     opts: RenderOptions,
+    sampling: Sampling,
     store: Store,
     run_id: str,
     advance: Callable[[int], None],
@@ -233,7 +253,7 @@ async def _evaluate(
         try:
             while pending:
                 batch = pending.popleft()
-                done.put_nowait(await generate_batch(batch, task, model, opts))
+                done.put_nowait(await generate_batch(batch, task, model, opts, sampling))
         except Exception as exc:  # a run-ending error (HarnessError) must reach the caller, not hang it
             done.put_nowait(exc)
 
@@ -276,7 +296,7 @@ async def _next_write(
 
 
 async def generate_batch(
-    batch: Sequence[WorkUnit], task: Task, model: ModelBackend, opts: RenderOptions
+    batch: Sequence[WorkUnit], task: Task, model: ModelBackend, opts: RenderOptions, sampling: Sampling = Sampling()
 ) -> list[SampleResult]:
     """Render, generate and score one batch of samples; a failed batch is an error on each of its samples."""
     requests: list[Request] = [task.render(unit.example, opts) for unit in batch]
