@@ -53,7 +53,7 @@ def build(db: str, n_samples: int, n_runs: int) -> float:
             for k, (name, _) in enumerate(SPLITS)
         )
         con.execute(
-            f"""INSERT INTO samples
+            f"""INSERT INTO samples BY NAME
                 SELECT run_id, printf('ex-%07d', j) AS example_id, CASE {cases} ELSE 'test' END AS split,
                        ['cmd:' || (['buffer', 'clip', 'union', 'select'])[1 + h % 4],
                         (['nested', 'enum', 'flat'])[1 + (h // 7) % 3]] AS tags,
@@ -66,7 +66,8 @@ def build(db: str, n_samples: int, n_runs: int) -> float:
                        NULL::JSON AS details,
                        CASE WHEN h % 997 = 0 THEN 'timeout' END AS error,
                        CASE WHEN kind = 'api' THEN 300 + h % 900 ELSE 5 + h % 40 END AS latency_ms,
-                       100, 20, CASE WHEN kind = 'api' THEN 0.002 END AS cost_usd, NULL::JSON AS meta,
+                       100 AS tokens_in, 20 AS tokens_out, CASE WHEN kind = 'api' THEN 0.002 END AS cost_usd,
+                       NULL::JSON AS meta,
                        TIMESTAMP '2026-01-01' AS created_at
                 FROM (SELECT r.run_id, r.model_kind AS kind, t.j, (hash(r.run_id, t.j) % 1000003)::BIGINT AS h,
                              hash(r.run_id, t.j) % 100 < 50 + (r.run_id[-2:]::INT * 7) % 45 AS right_

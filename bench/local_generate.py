@@ -1,6 +1,7 @@
 """Harness overhead on a local model: ``harness run`` against a raw transformers ``generate`` loop.
 
     python bench/local_generate.py [--n 48] [--batch-size 8] [--repeats 2] [--task schema_json]
+    python bench/local_generate.py --attempts 4 [--temperature 0.7] [--n 8] [--task intent]
 
 Both sides use the same weights (smollm2-135m, loaded by the harness), the same prompts (the task's
 first N ``test`` examples, rendered with the chat template), the same batch size and greedy
@@ -12,6 +13,11 @@ neighbour hits both alike; the best pass of each is compared.
 
 Prints the throughput ratio raw_time / harness_time (target: ≥ 0.95) and how many outputs are
 identical (greedy decoding should make them all equal).
+
+``--attempts N`` measures instead what ``--samples N`` costs the backend: each example's request N times in
+one batch (as the runner places an example's attempts), each attempt with its own seed, generated with the
+shared-prefix cache off and on (harness/models/hf/prefix_cache.py: the N copies of a prompt are prefilled
+once). Prints both times, their ratio and how many outputs are identical.
 """
 
 from __future__ import annotations
@@ -67,10 +73,11 @@ def raw_generate(backend, requests, batch_size: int) -> tuple[float, list[str], 
 
 
 def harness_run(
-    task: str, n: int, batch_size: int, db: Path, model_args: dict[str, str] | None = None
+    task: str, n: int, batch_size: int, db: Path, model_args: dict[str, str] | None = None, shots: int = 0
 ) -> tuple[float, list[str], int]:
     """``run_eval`` end to end into a fresh store, response cache off: (wall_s, texts in example order, tokens)."""
     config = RunConfig(
+        shots=shots,
         task=task,
         model=MODEL,
         splits=("test",),
@@ -90,13 +97,53 @@ def harness_run(
     return summary.wall_s, [rows[i]["output"] for i in order], sum(rows[i]["tokens_out"] or 0 for i in order)
 
 
+def attempts(args: argparse.Namespace) -> None:
+    """N seeded attempts per example in one batch, the shared-prefix cache off then on (``--attempts``)."""
+    from dataclasses import replace
+
+    from harness.models.hf.prefix_cache import PrefixCache
+
+    task = get_task(args.task)
+    backend = resolve_model(MODEL, opts=LoadOptions(batch_size=args.attempts))
+    examples = list(task.load("test"))[: args.n]
+    batches = [
+        [
+            replace(task.render(e, RenderOptions(caps=backend.caps)), temperature=args.temperature, seed=k)
+            for k in range(args.attempts)
+        ]
+        for e in examples
+    ]
+    times: dict[str, list[float]] = {"prefix cache off": [], "prefix cache on": []}
+    texts: dict[str, list[str]] = {}
+    for _ in range(args.repeats):
+        for side, cache in (("prefix cache off", None), ("prefix cache on", PrefixCache())):
+            backend.prefix_cache = cache
+            start = time.perf_counter()
+            texts[side] = [r.text for batch in batches for r in backend.generate_sync(batch)]
+            times[side].append(time.perf_counter() - start)
+            print(f"{side}: {times[side][-1]:.2f} s", flush=True)
+    same = sum(a == b for a, b in zip(texts["prefix cache off"], texts["prefix cache on"], strict=True))
+    print(f"model {MODEL}, task {args.task}, {args.n} examples x {args.attempts} attempts (one batch each), ", end="")
+    print(f"temperature {args.temperature}, torch threads {torch.get_num_threads()}")
+    for side, values in times.items():
+        print(f"{side:<17} best {min(values):.2f} s  passes {', '.join(f'{t:.2f}' for t in values)}")
+    print(f"identical outputs: {same}/{len(texts['prefix cache on'])}")
+    print(f"speed-up from the prefix cache = {min(times['prefix cache off']) / min(times['prefix cache on']):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="schema_json")
     parser.add_argument("--n", type=int, default=48)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--attempts", type=int, default=0, help="N seeded attempts per example in one batch")
+    parser.add_argument("--temperature", type=float, default=0.7, help="the attempts' temperature (--attempts)")
     args = parser.parse_args()
+    torch.set_num_threads(1)
+    if args.attempts:
+        attempts(args)
+        return
 
     task = get_task(args.task)
     backend = resolve_model(MODEL, opts=LoadOptions(batch_size=args.batch_size))

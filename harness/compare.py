@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,43 @@ from harness.errors import BadInput
 from harness.gate import GateOptions, GateSide, compare_task, load_sides
 from harness.metrics.stats import mean_with_ci
 from harness.store import Store
+from harness.store.schema import has_attempt_column
 
-__all__ = ["CompareReport", "SideStats", "SplitComparison", "compare", "cost_ratio_text", "to_json", "to_markdown"]
+__all__ = [
+    "SELECTORS",
+    "CompareReport",
+    "KComparison",
+    "KSide",
+    "SideStats",
+    "SplitComparison",
+    "compare",
+    "cost_ratio_text",
+    "k_metric",
+    "k_metric_name",
+    "k_table_rows",
+    "to_json",
+    "to_markdown",
+]
 
 BETTER, WORSE, UNDECIDED = "better", "worse", "not distinguishable"
 MINUS = "\u2212"  # the verdicts print a real minus sign
+# A run with several attempts per example (``--samples N``) stores, per split, ``SELECTOR@K`` rows for
+# K in 1, 2, 4, ..., N: the primary metric when K attempts are spent and one answer is chosen (vote,
+# verify), the pass@K upper bound and pass^K; and ``tokens@K`` / ``cost_usd@K`` per example at K.
+SELECTORS = ("vote", "verify", "pass", "pass^")
+K_METRIC = re.compile(r"^(?:(vote|verify|pass|tokens|cost_usd)@|(pass\^))([1-9][0-9]*)$")
+UNPAIRED = "unpaired (CI overlap)"
+
+
+def k_metric(name: str) -> tuple[str, int] | None:
+    """``vote@4`` → ``("vote", 4)``; ``pass^4`` → ``("pass^", 4)``; None for any other metric."""
+    match = K_METRIC.match(name)
+    return (match.group(1) or match.group(2), int(match.group(3))) if match else None
+
+
+def k_metric_name(selector: str, k: int | str) -> str:
+    """How a selector's value at k is named in the store: ``vote@8``, ``pass^4``."""
+    return f"{selector}{k}" if selector == "pass^" else f"{selector}@{k}"
 
 
 @dataclass(frozen=True)
@@ -74,8 +107,66 @@ class SplitComparison:
     @property
     def cost_ratio(self) -> float | None:
         """A's cost per 1,000 samples over B's; None where either is not priced or B spent nothing."""
-        a, b = self.a.cost_per_1k, self.b.cost_per_1k
-        return None if a is None or b is None or b == 0 else a / b
+        return _ratio(self.a.cost_per_1k, self.b.cost_per_1k)
+
+
+@dataclass(frozen=True)
+class KSide:
+    """One side at k attempts per example: ``vote@k`` (or the primary metric of a run without attempts, k = 1)."""
+
+    label: str
+    metric: str
+    k: int
+    value: float
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    cost_per_1k: float | None  # dollars per 1,000 examples at k attempts; None: not priced
+    tokens_per_example: float | None  # tokens in + out per example at k attempts
+
+
+@dataclass(frozen=True)
+class KComparison:
+    """A against B on one task and split where a side spent k attempts per example.
+
+    The selector values are stored per run (no per-example values to pair), so the two are compared by their
+    95% CIs: ``better`` / ``worse`` only where the intervals do not overlap.
+    """
+
+    task: str
+    split: str
+    k: int
+    selector: str
+    a: KSide
+    b: KSide
+    test: str = UNPAIRED
+
+    @property
+    def diff(self) -> float:
+        """A's value minus B's."""
+        return self.a.value - self.b.value
+
+    @property
+    def verdict(self) -> str:
+        """``better`` / ``worse`` when the two CIs do not overlap, else ``not distinguishable``."""
+        a_low, a_high = _bounds(self.a)
+        b_low, b_high = _bounds(self.b)
+        if a_low > b_high:
+            return BETTER
+        if a_high < b_low:
+            return WORSE
+        return UNDECIDED
+
+    @property
+    def cost_ratio(self) -> float | None:
+        """A's cost per 1,000 examples over B's; None where either is not priced or B spent nothing."""
+        return _ratio(self.a.cost_per_1k, self.b.cost_per_1k)
+
+
+def _bounds(side: KSide) -> tuple[float, float]:
+    """The side's CI, or its value alone where it has none."""
+    low = side.value if side.ci_low is None else side.ci_low
+    return low, side.value if side.ci_high is None else side.ci_high
 
 
 @dataclass(frozen=True)
@@ -87,6 +178,21 @@ class CompareReport:
     splits: tuple[SplitComparison, ...]
     notes: tuple[str, ...]
     costs: dict[str, tuple[float | None, float | None]]  # task -> (A, B) cost per 1,000 samples of the whole run
+    k_rows: tuple[KComparison, ...] = ()  # where a side has several attempts per example: each k
+    selector: str = "vote"
+
+    def k_verdicts(self) -> dict[str, str]:
+        """Per task where a side has attempts, one sentence at each split's largest k:
+        ``A (vote@8) is better than B (exact_match) on t/test (+0.12, unpaired: CIs apart) at 3× the cost``."""
+        lines = {}
+        for task in dict.fromkeys(r.task for r in self.k_rows):
+            largest: dict[str, KComparison] = {}
+            for row in (r for r in self.k_rows if r.task == task):
+                if row.split not in largest or row.k > largest[row.split].k:
+                    largest[row.split] = row
+            clauses = [_k_clause(row, first=i == 0, b=self.b) for i, row in enumerate(largest.values())]
+            lines[task] = f"{self.a} " + "; ".join(clauses)
+        return lines
 
     def verdicts(self) -> dict[str, str]:
         """One sentence per task: ``A is better than B on t/test (+0.12 [0.08, 0.16]) at 1/40 of the cost; ...``."""
@@ -101,9 +207,20 @@ class CompareReport:
 
 
 def compare(
-    a: str, b: str, db: str | Path, task: str | None = None, splits: tuple[str, ...] | None = None
+    a: str,
+    b: str,
+    db: str | Path,
+    task: str | None = None,
+    splits: tuple[str, ...] | None = None,
+    selector: str = "vote",
 ) -> CompareReport:
-    """Compare A with B (run ids or labels) on every task and split they share; BadInput if not comparable."""
+    """Compare A with B (run ids or labels) on every task and split they share; BadInput if not comparable.
+
+    ``selector`` (vote, verify, pass, pass^) picks the stored ``SELECTOR@K`` values compared at each k where a
+    side has several attempts per example.
+    """
+    if selector not in SELECTORS:
+        raise BadInput(f"--selector {selector!r}: pick one of {', '.join(SELECTORS)}")
     a_sides = {s.task: s for s in load_sides(a, db, task)}
     b_sides = {s.task: s for s in load_sides(b, db, task)}
     tasks = [t for t in sorted(a_sides) if t in b_sides]
@@ -117,6 +234,7 @@ def compare(
     options = GateOptions(splits=splits)
     store = Store(db, read_only=True)
     rows: list[SplitComparison] = []
+    k_rows: list[KComparison] = []
     costs: dict[str, tuple[float | None, float | None]] = {}
     for name in tasks:
         side_a, side_b = a_sides[name], b_sides[name]
@@ -128,9 +246,13 @@ def compare(
             )
             paired = {k: getattr(c, k) for k in ("task", "split", "metric", "test", "diff", "ci_low", "ci_high")}
             rows.append(SplitComparison(**paired, n_paired=c.n, a=a_stats, b=b_stats, p_value=c.p_value))
+            k_rows += _k_comparisons(store, rows[-1], selector, notes)
         costs[name] = (_run_cost_per_1k(store, side_a), _run_cost_per_1k(store, side_b))
     names = _names(a, b, a_sides[tasks[0]], b_sides[tasks[0]])
-    return CompareReport(a=names[0], b=names[1], splits=tuple(rows), notes=tuple(notes), costs=costs)
+    return CompareReport(
+        a=names[0], b=names[1], splits=tuple(rows), notes=tuple(notes), costs=costs, k_rows=tuple(k_rows),
+        selector=selector,
+    )  # fmt: skip
 
 
 def _split_rank(split: str) -> tuple[int, str]:
@@ -144,10 +266,13 @@ def _names(a: str, b: str, side_a: GateSide, side_b: GateSide) -> tuple[str, str
 
 
 _CACHED = "coalesce(TRY_CAST(json_extract(meta, '$.cached') AS BOOLEAN), false)"
+# Attempt 0 alone, as the ordinary metrics are ("first"); a schema-3 file read as it is has no attempt column.
 _SPLIT_STATS = f"""SELECT count(*), sum(cost_usd), median(latency_ms), quantile_cont(latency_ms, 0.95),
     avg(tokens_in), avg(tokens_out), CASE WHEN count(cost_usd) > 0 THEN coalesce(sum(cost_usd)
     FILTER (WHERE NOT {_CACHED}), 0) END, count(*) FILTER (WHERE {_CACHED})
-    FROM samples WHERE run_id = ? AND split = ?"""
+    FROM samples WHERE run_id = ? AND split = ? AND FIRST_ATTEMPT"""
+_K_METRICS = """SELECT metric, value, ci_low, ci_high, n FROM metrics
+    WHERE run_id = ? AND split = ? AND (metric LIKE '%@%' OR metric LIKE 'pass^%')"""
 _METRIC = "SELECT value, ci_low, ci_high, n FROM metrics WHERE run_id = ? AND split = ? AND metric = ?"
 
 
@@ -157,7 +282,8 @@ def _side_stats(store: Store, side: GateSide, split: str, metric: str) -> SideSt
     if side.run_id is not None:
         with store.connect() as con:
             stored = con.execute(_METRIC, [side.run_id, split, metric]).fetchone()
-            usage = con.execute(_SPLIT_STATS, [side.run_id, split]).fetchone()
+            first = "attempt = 0" if has_attempt_column(con) else "TRUE"
+            usage = con.execute(_SPLIT_STATS.replace("FIRST_ATTEMPT", first), [side.run_id, split]).fetchone()
     if stored is None or stored[0] is None:
         values = [s[metric] for s in side.scores[split].values() if metric in s]
         m = mean_with_ci(values)
@@ -171,6 +297,60 @@ def _side_stats(store: Store, side: GateSide, split: str, metric: str) -> SideSt
         median_latency_ms=_num(median), p95_latency_ms=_num(p95),
         tokens_in_per_sample=_num(tokens_in), tokens_out_per_sample=_num(tokens_out),
     )  # fmt: skip
+
+
+def _k_metrics(store: Store, run_id: str | None, split: str) -> dict[tuple[str, int], tuple[Any, ...]]:
+    """A run's stored ``NAME@K`` rows on a split: (name, k) -> (value, ci_low, ci_high, n)."""
+    if run_id is None:
+        return {}
+    with store.connect() as con:
+        rows = con.execute(_K_METRICS, [run_id, split]).fetchall()
+    return {parsed: tuple(row[1:]) for row in rows if (parsed := k_metric(row[0])) is not None}
+
+
+def _k_side(label: str, stored: dict[tuple[str, int], tuple[Any, ...]], selector: str, k: int) -> KSide:
+    value, low, high, n = stored[(selector, k)]
+    cost, tokens = stored.get(("cost_usd", k)), stored.get(("tokens", k))
+    return KSide(
+        label=label, metric=k_metric_name(selector, k), k=k, value=float(value), ci_low=_num(low), ci_high=_num(high),
+        n=int(n), cost_per_1k=None if cost is None or cost[0] is None else 1000 * float(cost[0]),
+        tokens_per_example=None if tokens is None else _num(tokens[0]),
+    )  # fmt: skip
+
+
+def _single_side(stats: SideStats, metric: str) -> KSide:
+    """A run without attempts: its primary metric at k = 1, cost and tokens of its one answer per example."""
+    tokens = None
+    if stats.tokens_in_per_sample is not None or stats.tokens_out_per_sample is not None:
+        tokens = (stats.tokens_in_per_sample or 0.0) + (stats.tokens_out_per_sample or 0.0)
+    return KSide(
+        label=stats.label, metric=metric, k=1, value=stats.value, ci_low=stats.ci_low, ci_high=stats.ci_high,
+        n=stats.n, cost_per_1k=stats.cost_per_1k, tokens_per_example=tokens,
+    )  # fmt: skip
+
+
+def _k_comparisons(store: Store, row: SplitComparison, selector: str, notes: list[str]) -> list[KComparison]:
+    """Where A or B stored ``SELECTOR@K`` rows on this split: A against B at each k (at the k both have where
+    both have attempts; against the other's single answer where only one has)."""
+    stored_a, stored_b = _k_metrics(store, row.a.run_id, row.split), _k_metrics(store, row.b.run_id, row.split)
+    ks_a = sorted(k for name, k in stored_a if name == selector)
+    ks_b = sorted(k for name, k in stored_b if name == selector)
+    where = f"{row.task}/{row.split}"
+    for stats, stored, ks in ((row.a, stored_a, ks_a), (row.b, stored_b, ks_b)):
+        if stored and not ks:
+            notes.append(f"{where}: {stats.label} stores no {selector}@K (its task has no such selector)")
+    if ks_a and ks_b:
+        ks = sorted(set(ks_a) & set(ks_b))
+        if set(ks_a) != set(ks_b):
+            notes.append(f"{where}: k compared only where both have it ({', '.join(map(str, ks)) or 'none'})")
+    else:
+        ks = ks_a or ks_b
+    comparisons = []
+    for k in ks:
+        side_a = _k_side(row.a.label, stored_a, selector, k) if ks_a else _single_side(row.a, row.metric)
+        side_b = _k_side(row.b.label, stored_b, selector, k) if ks_b else _single_side(row.b, row.metric)
+        comparisons.append(KComparison(task=row.task, split=row.split, k=k, selector=selector, a=side_a, b=side_b))
+    return comparisons
 
 
 def _run_cost_per_1k(store: Store, side: GateSide) -> float | None:
@@ -204,6 +384,16 @@ def _clause(row: SplitComparison, *, first: bool, b: str) -> str:
     if row.verdict == UNDECIDED:
         return f"is not distinguishable from {b} {where}" if first else f"not distinguishable {where}"
     return f"is {row.verdict} than {b} {where}" if first else f"{row.verdict} {where}"
+
+
+def _k_clause(row: KComparison, *, first: bool, b: str) -> str:
+    apart = "CIs overlap" if row.verdict == UNDECIDED else "CIs apart"
+    where = f"on {row.task}/{row.split} ({signed(row.diff)}, unpaired: {apart})"
+    cost = cost_ratio_text(row.a.cost_per_1k, row.b.cost_per_1k, a=row.a.label, b=row.b.label)
+    if first:
+        verdict = f"from {b}" if row.verdict == UNDECIDED else f"than {b}"
+        return f"({row.a.metric}) is {row.verdict} {verdict} ({row.b.metric}) {where} {cost}"
+    return f"{row.verdict} {where}, {row.a.metric} vs {row.b.metric}, {cost}"
 
 
 def cost_ratio_text(a_cost: float | None, b_cost: float | None, *, a: str = "A", b: str = "B") -> str:
@@ -270,15 +460,54 @@ def table_rows(report: CompareReport) -> list[dict[str, str]]:
     return rows
 
 
+def _k_value(side: KSide) -> str:
+    ci = "" if side.ci_low is None or side.ci_high is None else f" [{side.ci_low:.3f}, {side.ci_high:.3f}]"
+    return f"{side.metric} {side.value:.3f}{ci}"
+
+
+def _k_cost(side: KSide) -> str:
+    return "not priced" if side.cost_per_1k is None else f"${side.cost_per_1k:.4g}"
+
+
+def k_table_rows(report: CompareReport) -> list[dict[str, str]]:
+    """The comparison at each k where a side has several attempts per example, as rows of text."""
+    return [
+        {
+            "task/split": f"{r.task}/{r.split}",
+            "k": str(r.k),
+            report.a: _k_value(r.a),
+            report.b: _k_value(r.b),
+            f"{report.a} − {report.b}": signed(r.diff, 3),
+            "test": r.test,
+            "verdict": r.verdict,
+            f"$/1k examples {report.a}": _k_cost(r.a),
+            f"$/1k examples {report.b}": _k_cost(r.b),
+            "cost ratio at k": _opt(r.cost_ratio, "{:.3g}"),
+            "tokens per example": f"{_opt(r.a.tokens_per_example, '{:.0f}')} vs "
+            f"{_opt(r.b.tokens_per_example, '{:.0f}')}",
+        }
+        for r in report.k_rows
+    ]
+
+
+def _md_table(rows: list[dict[str, str]]) -> list[str]:
+    if not rows:
+        return []
+    header = list(rows[0])
+    lines = ["", "| " + " | ".join(_md_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(_md_cell(r[h]) for h in header) + " |" for r in rows]
+
+
 def to_markdown(report: CompareReport) -> str:
     """The comparison as Markdown: verdicts, the table, notes."""
-    rows = table_rows(report)
     lines = [f"## {report.a} vs {report.b}", ""]
     lines += [f"- {_md_cell(v)}" for v in report.verdicts().values()]
-    if rows:
-        header = list(rows[0])
-        lines += ["", "| " + " | ".join(_md_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(_md_cell(r[h]) for h in header) + " |" for r in rows]
+    lines += _md_table(table_rows(report))
+    if report.k_rows:
+        title = k_metric_name(report.selector, "k")
+        lines += ["", f"### At k attempts per example ({title}; unpaired: compared by CI overlap)", ""]
+        lines += [f"- {_md_cell(v)}" for v in report.k_verdicts().values()]
+        lines += _md_table(k_table_rows(report))
     if report.notes:
         lines += ["", *(f"note: {_md_cell(n)}" for n in report.notes)]
     return "\n".join(lines) + "\n"
@@ -296,6 +525,16 @@ def to_json(report: CompareReport) -> str:
         "splits": [{**asdict(s), "verdict": s.verdict, "cost_ratio": s.cost_ratio} for s in report.splits],
         "costs_per_1k": {t: {"a": c[0], "b": c[1]} for t, c in report.costs.items()},
         "verdicts": report.verdicts(),
+        "selector": report.selector,
+        "k_rows": [
+            {**asdict(r), "diff": r.diff, "verdict": r.verdict, "cost_ratio": r.cost_ratio} for r in report.k_rows
+        ],
+        "k_verdicts": report.k_verdicts(),
         "notes": list(report.notes),
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    """``a / b``; None where either is unknown or ``b`` is 0 (a cost ratio against nothing spent)."""
+    return None if a is None or b is None or b == 0 else a / b

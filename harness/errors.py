@@ -25,6 +25,16 @@ class StoreError(HarnessError):
     """The results store cannot be opened or is not comparable (exit 2)."""
 
 
+class BatchFailed(BadInput):
+    """A provider failed a whole batch (``--batch``): the message names the batch and the provider's reason (exit 2)."""
+
+
+class BatchPending(HarnessError):
+    """``--batch-wait`` ran out with provider batches still running (exit 3): re-run to collect, nothing is lost."""
+
+    exit_code = 3
+
+
 def missing_extra(module: str, extra: str) -> MissingDependency:
     """The one-line error for an optional import that failed."""
     return MissingDependency(f"{module} is not installed: pip install 'harness[{extra}]'")

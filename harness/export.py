@@ -22,8 +22,8 @@ BASELINE_FORMAT = "harness-baseline/1"
 def export_samples(db: str | Path, run_ref: str, out_path: str | Path) -> int:
     """Write one line per sample of a run (id or label); returns the number written.
 
-    Each line: ``{id, split, tags, input, target, output, parsed, scores, error, latency_ms,
-    tokens_in, tokens_out}``. The file is written atomically.
+    Each line: ``{id, split, attempt, tags, input, target, output, parsed, scores, error, latency_ms,
+    tokens_in, tokens_out, cost_usd, cost_paid_usd}``. The file is written atomically.
     """
     store = Store(db, read_only=True)
     run = store.resolve_run(run_ref)
@@ -36,6 +36,7 @@ def export_samples(db: str | Path, run_ref: str, out_path: str | Path) -> int:
             record = {
                 "id": row["example_id"],
                 "split": row["split"],
+                "attempt": row["attempt"],
                 "tags": list(row["tags"] or []),
                 "input": row["input"],
                 "target": row["target"],
@@ -46,6 +47,8 @@ def export_samples(db: str | Path, run_ref: str, out_path: str | Path) -> int:
                 "latency_ms": row["latency_ms"],
                 "tokens_in": row["tokens_in"],
                 "tokens_out": row["tokens_out"],
+                "cost_usd": row["cost_usd"],
+                "cost_paid_usd": row["cost_paid_usd"],
             }
             if row["meta"] and "tool_calls" in row["meta"]:
                 record["tool_calls"] = row["meta"]["tool_calls"]
@@ -70,8 +73,11 @@ def require_results(run: RunRecord) -> None:
 
 
 def scored_samples(store: Store, run_id: str) -> Iterator[tuple[str, str, dict[str, Any], str]]:
-    """``(split, example_id, scores, input_hash)`` of every sample of a run, ordered by split and id."""
+    """``(split, example_id, scores, input_hash)`` of every sample of a run, ordered by split and id: each
+    example's first attempt (attempt 0), what a single-attempt run measures."""
     for row in store.iter_samples(run_id):
+        if row["attempt"] != 0:
+            continue
         yield row["split"], row["example_id"], row["scores"] or {}, example_hash(row["input"], row["target"])
 
 

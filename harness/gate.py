@@ -14,13 +14,14 @@ no task plugin is imported. Reports are rendered by :mod:`harness.gate_report`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from harness.errors import BadInput
-from harness.export import read_baseline, require_results, scored_samples
+from harness.export import example_hash, read_baseline, require_results
 from harness.gate_report import (
     FAIL,
     IMPROVED,
@@ -35,6 +36,7 @@ from harness.gate_report import (
     to_junit,
     to_markdown,
 )
+from harness.metrics.selection import Attempt, attempt_from, example_values, has_verifier, parse_metric_name
 from harness.metrics.stats import mcnemar_exact, mcnemar_min_detectable_drop, paired_bootstrap
 from harness.store import RunRecord, Store
 from harness.types import is_number
@@ -82,9 +84,21 @@ class GateSide:
         return f"{self.label} ({self.source})"
 
 
-def load_sides(ref: str, db: str | Path, task: str | None = None) -> list[GateSide]:
-    """A run id, a label (latest complete run of each task, or of ``task``) or a baseline file."""
+def load_sides(
+    ref: str, db: str | Path, task: str | None = None, metrics: Iterable[str] | None = None
+) -> list[GateSide]:
+    """A run id, a label (latest complete run of each task, or of ``task``) or a baseline file.
+
+    Selector metrics among ``metrics`` (``vote@8``, ``pass@4``...) are computed per example from a run's
+    stored attempts; a baseline file has none.
+    """
+    selectors = [name for name in metrics or () if parse_metric_name(name)]
     if ref.endswith(".jsonl") or Path(ref).is_file():
+        if selectors:
+            raise BadInput(
+                f"--metric {selectors[0]}: {ref} is a baseline file, which keeps one attempt per example: "
+                "gate a selector metric between runs in the store"
+            )
         side = _side_from_file(ref)
         if task and side.task != task:
             raise BadInput(f"{ref}: a baseline of task {side.task}, not of --task {task}")
@@ -104,7 +118,7 @@ def load_sides(ref: str, db: str | Path, task: str | None = None) -> list[GateSi
         if not runs:
             on_task = f" on task {task}" if task else ""
             raise BadInput(f"no run id or complete run labelled '{ref}'{on_task} in {db}: see `harness list runs`")
-    return [_side_from_run(store, r) for r in runs]
+    return [_side_from_run(store, r, selectors) for r in runs]
 
 
 def _side_from_file(path: str) -> GateSide:
@@ -123,15 +137,25 @@ def _side_from_file(path: str) -> GateSide:
     )
 
 
-def _side_from_run(store: Store, run: RunRecord) -> GateSide:
+def _side_from_run(store: Store, run: RunRecord, selectors: Sequence[str] = ()) -> GateSide:
     if run.status != "complete":
         raise BadInput(f"run {run.run_id} is {run.status}, not complete: re-run its command to finish it, then gate")
     require_results(run)
     scores: Scores = {}
     hashes: Hashes = {}
-    for split, example_id, values, input_hash in scored_samples(store, run.run_id):
-        scores.setdefault(split, {})[example_id] = {k: float(v) for k, v in values.items() if is_number(v)}
-        hashes.setdefault(split, {})[example_id] = input_hash
+    primary = store.primary_metrics(run.run_id)
+    attempts: dict[str, dict[str, list[Attempt]]] = {}
+    for row in store.iter_samples(run.run_id):
+        split, example_id = row["split"], row["example_id"]
+        if row["attempt"] == 0:  # the task's own metrics are attempt 0's, as the run's metrics are
+            values = row["scores"] or {}
+            scores.setdefault(split, {})[example_id] = {k: float(v) for k, v in values.items() if is_number(v)}
+            hashes.setdefault(split, {})[example_id] = example_hash(row["input"], row["target"])
+        found = _row_attempt(row, primary.get(split, "")) if selectors else None
+        if found is not None:
+            attempts.setdefault(split, {}).setdefault(example_id, []).append(found)
+    for name in selectors:
+        _add_selector(run, name, attempts, scores)
     return GateSide(
         source=f"run {run.run_id}",
         task=run.task,
@@ -139,18 +163,47 @@ def _side_from_run(store: Store, run: RunRecord) -> GateSide:
         data_hash=run.data_hash,
         label=run.label,
         run_id=run.run_id,
-        primary_metrics=store.primary_metrics(run.run_id),
+        primary_metrics=primary,
         scores=scores,
         input_hashes=hashes,
     )
+
+
+def _row_attempt(row: dict[str, Any], primary: str) -> Attempt | None:
+    """A stored sample as the selectors read it."""
+    tokens = (row["tokens_in"], row["tokens_out"])
+    return attempt_from(row["attempt"], row["scores"], row["details"], primary, tokens, row["cost_usd"])
+
+
+def _add_selector(run: RunRecord, name: str, attempts: dict[str, dict[str, list[Attempt]]], scores: Scores) -> None:
+    """Each example's value of a selector metric (``vote@8``) from its stored attempts, as the run stored its mean."""
+    family, k = parse_metric_name(name) or ("", 0)
+    samples = int(run.config.get("samples") or 1)
+    if samples < k:
+        raise BadInput(
+            f"--metric {name}: run {run.run_id} ({run.label}) has {samples} attempt(s) per example: "
+            f"run it with --samples {k} or more, or gate a smaller k"
+        )
+    for split, examples in attempts.items():
+        verifier = has_verifier(examples)
+        if family == "verify" and not verifier:
+            raise BadInput(
+                f"--metric {name}: task {run.task} has no verifier (no attempt of run {run.run_id} was verified): "
+                f"gate vote@{k} or pass@{k} instead"
+            )
+        seed = int(run.config.get("seed") or 0)
+        for example_id, found in examples.items():
+            if len(found) >= k and example_id in scores.get(split, {}):
+                values = example_values(found, k, seed=seed, example_id=example_id, verifier=verifier)
+                scores[split][example_id][name] = values[name]
 
 
 # ---- comparing ----------------------------------------------------------------------------
 def run_gate(baseline: str, candidate: str, db: str | Path, options: GateOptions | None = None) -> GateReport:
     """Compare ``candidate`` with ``baseline`` on every task, split and metric they share."""
     options = options or GateOptions()
-    base_sides = {side.task: side for side in load_sides(baseline, db, options.task)}
-    cand_sides = {side.task: side for side in load_sides(candidate, db, options.task)}
+    base_sides = {side.task: side for side in load_sides(baseline, db, options.task, options.metrics)}
+    cand_sides = {side.task: side for side in load_sides(candidate, db, options.task, options.metrics)}
     tasks = [task for task in sorted(cand_sides) if task in base_sides]
     if not tasks:
         raise BadInput(

@@ -60,6 +60,30 @@ class RunSummary:
     # Outputs cut at the token budget (still scored as they are), and answers served from the response cache.
     n_truncated: int = 0
     n_cached: int = 0
+    # --constrained: finished answers the grammar let through that still fail validation, schemas the engine
+    # refused (decoded free), rows whose strings hit max_string_tokens. Counted apart from the model's errors.
+    n_grammar_mismatch: int = 0
+    n_constrained_fallback: int = 0
+    n_string_capped: int = 0
+    # --samples N > 1: each split's selector metrics at every k (vote@K, verify@K, pass@K, pass^K, tokens@K,
+    # cost_usd@K), taken out of ``metrics`` (which keeps the task's own metrics, over attempt 0).
+    k_curves: dict[str, dict[str, MetricValue]] = field(default_factory=dict)
+    # What this run paid (0 for answers from the response cache; the batch price for --batch); ``cost_usd`` is
+    # what producing every answer cost, cached ones included.
+    cost_paid_usd: float | None = None
+
+    def __post_init__(self) -> None:
+        from harness.metrics.selection import parse_metric_name
+
+        for split, by_name in self.metrics.items():
+            curves = {name: m for name, m in by_name.items() if parse_metric_name(name)}
+            if curves:
+                self.k_curves.setdefault(split, {}).update(curves)
+        if self.k_curves:
+            self.metrics = {
+                split: {name: m for name, m in by_name.items() if name not in self.k_curves.get(split, {})}
+                for split, by_name in self.metrics.items()
+            }
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--output-json`` document (keys are only ever added)."""
@@ -80,6 +104,16 @@ class RunSummary:
             "error_causes": [{"error": error, "n": n} for error, n in self.error_causes],
             "n_truncated": self.n_truncated,
             "n_cached": self.n_cached,
+            "n_grammar_mismatch": self.n_grammar_mismatch,
+            "n_constrained_fallback": self.n_constrained_fallback,
+            "n_string_capped": self.n_string_capped,
+            "cost_usd": self.cost_usd,
+            "cost_paid_usd": self.cost_paid_usd,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "k_curves": {
+                split: {name: m.to_dict() for name, m in by_name.items()} for split, by_name in self.k_curves.items()
+            },
         }
 
 
@@ -183,7 +217,7 @@ def _reuse(store: Store, run_id: str, found: tuple[str, str] | None) -> int:
         return 0
     if found[1] == "complete":
         return store.copy_good_samples(found[0], run_id)
-    return len(store.done_ids(run_id))
+    return len(store.done_keys(run_id))
 
 
 def complete_run(
@@ -223,12 +257,16 @@ def complete_run(
         reused=reused,
         resumed_from=resumed_from,
         cost_usd=run.cost_usd,
+        cost_paid_usd=run.cost_paid_usd,
         tokens_in=run.tokens_in,
         tokens_out=run.tokens_out,
         errors_by_split=dict(facts.errors_by_split),
         error_causes=list(facts.error_causes),
         n_truncated=facts.n_truncated,
         n_cached=facts.n_cached,
+        n_grammar_mismatch=facts.n_grammar_mismatch,
+        n_constrained_fallback=facts.n_constrained_fallback,
+        n_string_capped=facts.n_string_capped,
     )
 
 

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from harness.errors import BadInput, HarnessError
 from harness.lifecycle import NO_RESULT, Aggregate, RunSummary, complete_run, open_derived_run
 from harness.registry import get_task
-from harness.runner import aggregate_run, data_hash, select_examples
+from harness.runner import aggregate_run, data_hash, select_examples, with_selection_facts
 from harness.store import RunRecord, Store
 from harness.store.runs import run_extras
 from harness.store.samples import example_from_row
@@ -64,7 +64,9 @@ def rescore(run_ref: str, db: str, task_dir: str | None = None) -> RescoreSummar
     new_id = open_derived_run(store, key, _run_fields(store, old, task, new_hash))
     store.write_samples(new_id, results)  # one transaction: every sample or none
     facts = store.sample_facts(new_id)
-    result = _aggregate(store, task, new_id, config.seed, list(selected)) if facts.has_result else NO_RESULT
+    result = (
+        _aggregate(store, task, new_id, config.seed, list(selected), config.samples) if facts.has_result else NO_RESULT
+    )
     # The run stands for the old run's generation: its wall time is that one's, not this re-scoring's.
     summary = complete_run(store, new_id, config, (old.task, task.version, old.label), result, old.wall_s or 0.0)
     return RescoreSummary(**vars(summary), rescored_from=old.run_id)
@@ -122,7 +124,11 @@ def _stored_samples(store: Store, run: RunRecord) -> dict[str, list[SampleResult
     grouped: dict[str, list[SampleResult]] = {}
     for row in store.iter_samples(run.run_id):
         result = SampleResult(
-            example_from_row(row), row["request_hash"], _stored_response(row, classifier), _NOT_SCORED
+            example_from_row(row),
+            row["request_hash"],
+            _stored_response(row, classifier),
+            _NOT_SCORED,
+            attempt=int(row["attempt"]),
         )
         grouped.setdefault(row["split"], []).append(result)
     return grouped
@@ -160,7 +166,7 @@ def _stored_labels(row: dict[str, Any], meta: dict[str, Any], classifier: bool) 
 def _current_data(task: Task, config: RunConfig, run: RunRecord) -> dict[str, list[Example]]:
     """The examples the run's config selects from the task's data as it is now (built-in, or its --data file)."""
     for option, path in (("--data", config.data), ("--answers", config.answers)):
-        if path and not Path(path).exists():
+        if path and not path.startswith("bfcl:") and not Path(path).exists():
             raise BadInput(
                 f"run {run.run_id} was made with {option} {path}, which is gone: restore it (relative to the "
                 "directory the run was made in) or re-run with `harness run`"
@@ -177,16 +183,17 @@ def _check_same_data(run_id: str, stored: dict[str, list[SampleResult]], selecte
     for split in [*selected, *(s for s in stored if s not in selected)]:
         current = {e.id: e for e in selected.get(split, [])}
         samples = stored.get(split, [])
-        for sample in samples:
+        for sample in samples:  # every attempt of an example carries the same example
             now = current.get(sample.example.id)
             if now is None:
                 raise BadInput(f"run {run_id}: example '{sample.example.id}' ({split}) is gone, so the run {changed}")
             if _content(now) != _content(sample.example):
                 raise BadInput(f"run {run_id}: example '{sample.example.id}' ({split}) changed, so the run {changed}")
-        if len(current) != len(samples):
+        n_stored = len({sample.example.id for sample in samples})
+        if len(current) != n_stored:
             raise BadInput(
                 f"run {run_id}: split '{split}' now selects {len(current)} examples where the run has "
-                f"{len(samples)}, so the run {changed}"
+                f"{n_stored}, so the run {changed}"
             )
 
 
@@ -205,12 +212,13 @@ def _rescored(task: Task, sample: SampleResult) -> SampleResult:
             f"task {task.name}: score failed on example '{example.id}' ({example.split}): "
             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} — fix the scorer and score again"
         ) from None
-    return SampleResult(example, sample.request_hash, sample.response, scored)
+    scored = with_selection_facts(task, example, sample.response, scored)
+    return SampleResult(example, sample.request_hash, sample.response, scored, attempt=sample.attempt)
 
 
-def _aggregate(store: Store, task: Task, run_id: str, seed: int, order: Iterable[str]) -> Aggregate:
+def _aggregate(store: Store, task: Task, run_id: str, seed: int, order: Iterable[str], samples: int) -> Aggregate:
     """The task's own aggregation of the new run's samples and each split's primary metric (as the runner does)."""
-    metrics = aggregate_run(store, task, run_id, seed, order=list(order))
+    metrics = aggregate_run(store, task, run_id, seed, order=list(order), samples=samples)
     return Aggregate(metrics, {split: task.primary_metric_for(split) for split in metrics})
 
 

@@ -8,7 +8,9 @@ Task plugin, planned here) and hands the planned evaluation to :func:`harness.li
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
+import logging
 import random
 import time
 from collections import deque
@@ -16,15 +18,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from harness import scale
 from harness.errors import BadInput, HarnessError
 from harness.lifecycle import Aggregate, Evaluation, Progress, RunSummary, TaskSource, execute, find_source, no_progress
+from harness.metrics.selection import Attempt, attempt_from, k_curve_metrics
 from harness.models.base import LoadOptions, ModelBackend
+from harness.models.batch_api import batch_options
 from harness.models.cache import default_cache_dir
 from harness.models.wrapper import wrap
 from harness.registry import default_label, get_task, resolve_model
 from harness.store import Store
 from harness.task import RenderOptions, Task
-from harness.types import Example, MetricValue, Request, Response, RunConfig, SampleResult, content_hash
+from harness.types import Example, MetricValue, Request, Response, RunConfig, SampleResult, Scored, content_hash
 
 __all__ = [
     "PluginSource",
@@ -38,6 +43,11 @@ __all__ = [
     "run_eval",
     "select_examples",
 ]
+
+logger = logging.getLogger(__name__)
+
+# The temperature of a run's attempts when --samples N > 1 sets none.
+DEFAULT_SAMPLING_TEMPERATURE = 0.7
 
 # How long finished samples may wait for more to share their write, and how often the wait looks.
 WRITE_WAIT_S = 0.5
@@ -66,10 +76,15 @@ class PluginSource(TaskSource):
         task = get_task(config.task, config.task_dir)
         selected = select_examples(task, config)
         shots = few_shot_examples(task, config.shots, config.seed)
+        if config.workers:
+            scale.connect(config)  # the cluster's errors before the model loads
         model = build_model(config, task, selected)
         try:
+            if config.workers:
+                scale.refuse_api_model(model, config.model)
             opts = RenderOptions(caps=model.caps, mode=config.mode, constrained=config.constrained, shots=shots)
             task.check_options(opts, [e for examples in selected.values() for e in examples])
+            check_sampling(config, model)
         except BaseException:
             model.close()
             raise
@@ -90,6 +105,51 @@ class Sampling:
         """The sampling a run's configuration asks for."""
         return cls(config.samples, config.temperature, config.top_p, config.seed)
 
+    @property
+    def active(self) -> bool:
+        """Whether attempts are decoded differently from the task's own request (else requests stay as they are)."""
+        return self.samples > 1 or self.temperature is not None or self.top_p is not None
+
+    def request_for(self, request: Request, example_id: str, attempt: int) -> Request:
+        """The request of one attempt: the run's temperature and top-p, and a seed of (seed, example id, attempt)."""
+        if not self.active:
+            return request
+        temperature = self.temperature
+        if temperature is None:
+            temperature = DEFAULT_SAMPLING_TEMPERATURE if self.samples > 1 else request.temperature
+        return dataclasses.replace(
+            request,
+            temperature=temperature,
+            top_p=self.top_p,
+            seed=attempt_seed(self.seed, example_id, attempt),
+            attempt=attempt,
+        )
+
+
+def attempt_seed(seed: int, example_id: str, attempt: int) -> int:
+    """A stable 31-bit seed for one attempt of one example (APIs take it as ``seed``; local models seed a
+    generator with it), the same in every process and on every resume."""
+    return int(content_hash([seed, example_id, attempt], length=8), 16) & 0x7FFFFFFF
+
+
+def check_sampling(config: RunConfig, model: ModelBackend) -> None:
+    """Refuse attempts the model cannot give (a replay file with fewer outputs per id); warn of identical ones."""
+    inner = getattr(model, "inner", model)  # the wrapper's backend
+    limit = getattr(inner, "max_attempts", None)
+    if limit is not None and config.samples > limit:
+        held = "one output per id" if limit == 1 else f"{limit} outputs per id"
+        raise BadInput(
+            f"--samples {config.samples}: the replay file holds {held}: give each id {config.samples} outputs "
+            "(an 'outputs' list, or repeated ids with an 'attempt' field), or lower --samples"
+        )
+    if config.samples > 1 and config.temperature == 0:
+        logger.warning(
+            "warning: --samples %d with --temperature 0: every attempt decodes greedily, so the attempts are "
+            "identical (drop --temperature for the default %.1f)",
+            config.samples,
+            DEFAULT_SAMPLING_TEMPERATURE,
+        )
+
 
 @dataclass(frozen=True)
 class WorkUnit:
@@ -101,6 +161,9 @@ class WorkUnit:
 
 class PluginEvaluation(Evaluation):
     """A Task plugin's examples, rendered, generated in batches, scored and written as they finish."""
+
+    # The Ray workers of a --workers run, kept after it for their start-up time and peak memory.
+    workers: scale.WorkerPool | None = None
 
     def __init__(
         self,
@@ -132,20 +195,42 @@ class PluginEvaluation(Evaluation):
     def evaluate(self, store: Store, run_id: str, progress: Progress) -> None:
         """Every pending sample of every split, in the order the splits were asked for."""
         done = store.done_keys(run_id)
-        for split in self.selected:
-            pending = self.pending_units(split, done)
-            total = len(self.selected[split]) * self.config.samples
-            progress("start", split, total)
-            progress("advance", split, total - len(pending))
-            advance = functools.partial(progress, "advance", split)
-            asyncio.run(
-                _evaluate(pending, self.task_plugin, self.model, self.opts, self.sampling, store, run_id, advance)
-            )
-            progress("end", split, 0)
+        pool = self._worker_pool(run_id) if self.config.workers else None
+        try:
+            for split in self.selected:
+                pending = self.pending_units(split, done)
+                total = len(self.selected[split]) * self.config.samples
+                progress("start", split, total)
+                progress("advance", split, total - len(pending))
+                advance = functools.partial(progress, "advance", split)
+                if pool is not None:
+                    pool.evaluate(pending, store, run_id, advance)
+                else:
+                    asyncio.run(
+                        _evaluate(
+                            pending, self.task_plugin, self.model, self.opts, self.sampling, store, run_id, advance
+                        )
+                    )
+                progress("end", split, 0)
+        finally:
+            if pool is not None:
+                pool.close()
+
+    def _worker_pool(self, run_id: str) -> scale.WorkerPool:
+        """Ray workers for ``--workers N``, each rebuilding the model; the driver's copy is released first."""
+        recipe = scale.WorkerRecipe(
+            self.config, self.opts, self.sampling, self.model.batch_size, build_model, generate_batch, self.selected
+        )
+        self.model.close()
+        self.workers = scale.WorkerPool(recipe, run_id)
+        return self.workers
 
     def aggregate(self, store: Store, run_id: str) -> Aggregate:
-        """The task's own aggregation of every stored sample, and its headline metric per split."""
-        metrics = aggregate_run(store, self.task_plugin, run_id, self.seed, order=list(self.selected))
+        """The task's own aggregation of every stored attempt 0, and its headline metric per split; with
+        ``--samples N > 1`` also each split's selector metrics at every k (``harness.metrics.selection``)."""
+        metrics = aggregate_run(
+            store, self.task_plugin, run_id, self.seed, order=list(self.selected), samples=self.config.samples
+        )
         return Aggregate(metrics, {split: self.task_plugin.primary_metric_for(split) for split in metrics})
 
 
@@ -225,7 +310,9 @@ def build_model(config: RunConfig, task: Task, selected: dict[str, list[Example]
     )
     backend = resolve_model(config.model, config.model_args, opts)
     cache_dir = default_cache_dir(config.db) if config.cache else None
-    return wrap(backend, concurrency=config.concurrency, cache_dir=cache_dir)
+    # --batch: the journal of submitted batches lives next to the response cache, even with --no-cache.
+    batch = batch_options(config.batch, config.batch_wait, default_cache_dir(config.db))
+    return wrap(backend, concurrency=config.concurrency, cache_dir=cache_dir, batch=batch)
 
 
 async def _evaluate(
@@ -299,7 +386,9 @@ async def generate_batch(
     batch: Sequence[WorkUnit], task: Task, model: ModelBackend, opts: RenderOptions, sampling: Sampling = Sampling()
 ) -> list[SampleResult]:
     """Render, generate and score one batch of samples; a failed batch is an error on each of its samples."""
-    requests: list[Request] = [task.render(unit.example, opts) for unit in batch]
+    requests: list[Request] = [
+        sampling.request_for(task.render(unit.example, opts), unit.example.id, unit.attempt) for unit in batch
+    ]
     hashes = [request.hash for request in requests]  # once: the wrapper's cache keys and the stored hash
     started = time.perf_counter()
     try:
@@ -318,14 +407,44 @@ async def generate_batch(
         if response.latency_ms is None:
             response = response.with_latency(elapsed_ms)
         scored = task.score(unit.example, response)
+        if sampling.samples > 1:
+            scored = with_selection_facts(task, unit.example, response, scored)
         results.append(SampleResult(unit.example, request_hash, response, scored, attempt=unit.attempt))
     return results
 
 
+def with_selection_facts(task: Task, example: Example, response: Response, scored: Scored) -> Scored:
+    """The sample's canonical answer and verifier verdict added to its details, both computed without the target."""
+    blind = dataclasses.replace(example, target=None)
+    facts = {"canonical": task.canonical_answer(blind, response), "verified": task.verify(blind, response)}
+    return dataclasses.replace(scored, details={**scored.details, **facts})
+
+
 def aggregate_run(
-    store: Store, task: Task, run_id: str, seed: int = 0, order: Sequence[str] = ()
+    store: Store, task: Task, run_id: str, seed: int = 0, order: Sequence[str] = (), samples: int = 1
 ) -> dict[str, dict[str, MetricValue]]:
-    """Per-split metrics over every stored sample of a run (a resumed run included), splits in ``order``."""
+    """Per-split metrics over every stored sample of a run (a resumed run included), splits in ``order``.
+
+    The task's own metrics are over attempt 0 (what a single-attempt run measures); with ``samples`` > 1
+    the selector metrics at every k follow them.
+    """
     grouped = store.sample_results(run_id)
     splits = [s for s in order if s in grouped] + sorted(s for s in grouped if s not in order)
-    return {split: task.aggregate(split, grouped[split], seed=seed) for split in splits}
+    metrics = {}
+    for split in splits:
+        metrics[split] = task.aggregate(split, [r for r in grouped[split] if r.attempt == 0], seed=seed)
+        if samples > 1:
+            attempts = attempts_by_example(grouped[split], task.primary_metric_for(split))
+            metrics[split] |= k_curve_metrics(attempts, samples, seed=seed)
+    return metrics
+
+
+def attempts_by_example(results: Sequence[SampleResult], primary: str) -> dict[str, list[Attempt]]:
+    """Each example's stored attempts as the selectors read them (attempts without a primary value left out)."""
+    found: dict[str, list[Attempt]] = {}
+    for r in results:
+        tokens = (r.response.tokens_in, r.response.tokens_out)
+        attempt = attempt_from(r.attempt, r.scored.scores, r.scored.details, primary, tokens, r.response.cost_usd)
+        if attempt is not None:
+            found.setdefault(r.example.id, []).append(attempt)
+    return found

@@ -110,6 +110,22 @@ class Task(ABC):
     def score(self, example: Example, response: Response) -> Scored:
         """Per-sample metric values (a metric that does not apply is left out)."""
 
+    # ---- test-time scaling (--samples N): read by the selectors, never given the target ----------
+    def canonical_answer(self, example: Example, response: Response) -> str | None:
+        """The answer in a canonical form, so equal answers vote together; None when nothing parsed.
+
+        The runner calls it with the example's target removed. The default: no canonical form (a vote
+        then has nothing to count and falls back to the earliest attempt).
+        """
+        return None
+
+    def verify(self, example: Example, response: Response) -> bool | None:
+        """Whether the answer passes the task's checks that need no reference; None: the task has no verifier.
+
+        The runner calls it with the example's target removed: a verifier never reads the target.
+        """
+        return None
+
     def primary_metric_for(self, split: str) -> str:
         """The headline metric of a split (most tasks use one for all splits)."""
         return self.primary_metric

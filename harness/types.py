@@ -93,20 +93,25 @@ class Request:
     stop: tuple[str, ...] = ()
     temperature: float = 0.0
     seed: int | None = None
+    # Nucleus sampling (``--top-p``): None leaves the distribution whole.
+    top_p: float | None = None
     # Ask for the answer's probability (``Response.meta["confidence"]``) where the backend can give it.
     logprobs: bool = False
     # For label-scoring models (ModelCaps.label_scores): the candidate labels, and whether a set may be chosen.
     labels: tuple[str, ...] | None = None
     multi_label: bool = False
-    # Which example asked: only replay backends read it; it is not part of the hash.
+    # Which example asked, and which of its attempts (``--samples N``): only replay backends read them;
+    # they are not part of the hash (an attempt's own seed and sampling are).
     example_id: str = field(default="", compare=False)
+    attempt: int = field(default=0, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable form (for hashing, caching and export), without the example id."""
+        """A JSON-serialisable form (for hashing, caching and export), without the example id and attempt."""
         data = asdict(self)
         data.pop("example_id")
+        data.pop("attempt")
         # Fields absent unless used, so requests hash as they did before the fields existed.
-        for name, unset in (("logprobs", False), ("labels", None), ("multi_label", False)):
+        for name, unset in (("logprobs", False), ("labels", None), ("multi_label", False), ("top_p", None)):
             if data[name] == unset:
                 data.pop(name)
         return data

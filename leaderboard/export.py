@@ -23,16 +23,22 @@ import pandas as pd
 
 from harness.errors import BadInput, HarnessError
 from harness.leaderboard import queries
+from harness.leaderboard.breakdowns import curve_table, failure_pivot, tag_groups, tag_pivot
+from harness.leaderboard.kcurves import curves, selectors_in
+from harness.leaderboard.svg import scatter_svg
 from harness.leaderboard.tables import (
     OverviewTable,
     best_labels,
+    cost_axis,
     cost_points,
     every_metric_table,
     overview_table,
     params_text,
+    per_label_f1,
     primary_note,
     split_order,
 )
+from harness.leaderboard.tables import cost_table as cost_table_of
 from harness.store import Store
 
 __all__ = ["MAX_ALL_PAIRS", "export_site", "versus_pairs"]
@@ -247,55 +253,132 @@ def every_metric(db: str, rows: pd.DataFrame) -> pd.DataFrame:
     return every_metric_table(queries.metrics(db, run_ids), queries.cost_latency(db, run_ids), runs["label"].to_dict())
 
 
-def _task_page(site: _Site, db: str, long: pd.DataFrame, task: str) -> None:
-    frame = every_metric(db, task_rows(long, task))
+def k_curve_table(db: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """The Task page's k-curve table (empty where no run of the task has several attempts per example)."""
+    runs = rows.drop_duplicates("run_id").set_index("run_id")
+    return curve_table(queries.metrics(db, tuple(runs.index)), runs["label"].to_dict())
+
+
+def _three_digits(frame: pd.DataFrame, keep: tuple[str, ...] = ("model", "split", "errors", "k", "n")) -> pd.DataFrame:
     shown = frame.astype(object).copy()
     for column in frame.columns:
-        if column not in ("model", "split", "errors") and pd.api.types.is_float_dtype(frame[column]):
+        if column not in keep and pd.api.types.is_float_dtype(frame[column]):
             shown[column] = ["—" if pd.isna(v) else f"{v:.3f}" for v in frame[column]]
+    return shown
+
+
+def _task_page(site: _Site, db: str, long: pd.DataFrame, task: str) -> None:
+    rows = task_rows(long, task)
+    frame = every_metric(db, rows)
     body = [
         "<h2>Every metric</h2>",
-        "<p>Every stored metric of the latest complete run per model, per split. errors: samples that errored "
-        "(no answer), scored as wrong in that row's metrics.</p>",
-        site.table(f"task-{slug(task)}", frame, shown),
+        "<p>Every stored metric of the latest complete run per model, per split (attempt 0 of a model run with "
+        "several attempts per example). errors: samples that errored (no answer), scored as wrong in that row's "
+        "metrics.</p>",
+        site.table(f"task-{slug(task)}", frame, _three_digits(frame)),
     ]
+    k_curves = k_curve_table(db, rows)
+    if not k_curves.empty:
+        body += [
+            "<h2>k-curves</h2>",
+            "<p>Models run with several attempts per example (harness run --samples N), from their stored metrics: "
+            "vote@k, the majority answer of k attempts; verify@k, the majority among attempts that pass the "
+            "task's verifier; pass@k, some attempt right (an upper bound, not a choice); pass^k, all k right; "
+            "with 95% bootstrap CIs over examples, and the tokens and dollars per 1,000 examples k attempts cost."
+            "</p>",
+            site.table(f"kcurves-{slug(task)}", k_curves, _three_digits(k_curves)),
+        ]
+    body += _breakdown_sections(site, db, rows, task)
     site.page(task_file(task), f"Task {task}", body)
 
 
+def _breakdown_sections(site: _Site, db: str, rows: pd.DataFrame, task: str) -> list[str]:
+    """The Task page's breakdowns at its defaults: the primary metric (of test) per tag, every tag group;
+    failure kinds; per-label F1 of every model and split whose targets are labels."""
+    runs = rows.drop_duplicates("run_id").set_index("run_id")
+    run_ids, labels = tuple(runs.index), runs["label"].to_dict()
+    primary = rows.loc[rows["split"] == "test", "metric"]
+    metric = str(primary.iloc[0] if not primary.empty else rows["metric"].iloc[0])
+    body: list[str] = []
+    tags = queries.tag_breakdown(db, run_ids, metric)
+    if not tags.empty:
+        body += ["<h2>By category</h2>", f"<p>Mean {_h(metric)} per tag; n = samples with the tag (largest over runs)."
+                 "</p>"]  # fmt: skip
+        for group in tag_groups(tags):
+            table = tag_pivot(tags, labels, group)
+            body += [f"<h3>Tag group {_h(group)}</h3>", site.table(f"tags-{slug(task)}-{slug(group)}", table)]
+    failures = queries.failure_kinds(db, run_ids)
+    if not failures.empty:
+        body += [
+            "<h2>Failure kinds</h2>",
+            f"<p>Kinds a task gave its wrong answers; sample error: no answer (the model call failed); "
+            f"{_h(queries.TRUNCATED)}: generation stopped at max_tokens (also counted under its other kind).</p>",
+            site.table(f"failures-{slug(task)}", failure_pivot(failures, labels)),
+        ]
+    body += _label_sections(site, db, runs, split_order(list(rows["split"].unique())), task)
+    return body
+
+
+def _label_sections(site: _Site, db: str, runs: pd.DataFrame, splits: list[str], task: str) -> list[str]:
+    body: list[str] = []
+    for run_id in runs.index:
+        for split in splits:
+            counts = queries.label_counts(db, str(run_id), split)
+            if counts.empty:
+                continue
+            if not body:
+                body.append("<h2>Per-label F1</h2>")
+            label = str(runs.loc[run_id, "label"])
+            stem = f"f1-{slug(task)}-{slug(label)}-{slug(split)}"
+            body += [f"<h3>{_h(label)} · {_h(split)}</h3>", site.table(stem, per_label_f1(counts))]
+    return body
+
+
 # ---- cost and latency -------------------------------------------------------------------------
-COST_COLUMNS = ["label", "kind", "size", "quality", "cost_per_1k", "median_latency_ms", "p90_latency_ms", "n"]
+def cost_table(db: str, rows: pd.DataFrame, selector: str | None = None) -> pd.DataFrame:
+    """The Cost page's table for one task and split: quality, cost per 1,000 examples, tokens, latency, Pareto
+    flags; a model with several attempts per example is a row per k (``selector``: the page's default)."""
+    return cost_table_of(split_points(db, rows, selector))
 
 
-def cost_table(db: str, rows: pd.DataFrame) -> pd.DataFrame:
-    """The Cost page's table for one task and split: quality, cost per 1,000 samples, latency, Pareto flags."""
-    points = cost_points(rows, queries.cost_latency(db, tuple(rows["run_id"])))
-    columns = [*COST_COLUMNS, "n_errors", "pareto_cost", "pareto_latency"]
-    return points[columns].sort_values("quality", ascending=False).reset_index(drop=True)
+def split_points(db: str, rows: pd.DataFrame, selector: str | None = None) -> pd.DataFrame:
+    """The Cost page's points of one task and split, as :func:`harness.leaderboard.views.cost.cost_points`."""
+    run_ids = tuple(rows["run_id"])
+    found = curves(queries.metrics(db, run_ids))
+    found = found[found["split"].isin(set(rows["split"]))]
+    chosen = selector or next(iter(selectors_in(found)), "vote")
+    return cost_points(rows, queries.cost_latency(db, run_ids), found, chosen)
 
 
 def _cost_page(site: _Site, db: str, long: pd.DataFrame, tasks: list[str]) -> None:
     body = [
-        "<p>Per task and split: quality against cost per 1,000 samples (the samples' recorded cost; none recorded "
-        "counts as 0, e.g. local models) and median latency. Pareto: no other model is both cheaper (faster) and "
-        "at least as good.</p>"
+        "<p>Per task and split: quality against cost per 1,000 examples (the samples' recorded cost; none recorded "
+        "counts as 0, e.g. local models), tokens per example and median latency. Pareto: no other point is both "
+        "cheaper (faster) and at least as good. A model run with several attempts per example is a point per k "
+        "(vote@k at the cost of k attempts: cost_usd@k and tokens@k), joined by a line.</p>"
     ]
     for task in tasks:
         rows = task_rows(long, task)
         for split in split_order(list(rows["split"].unique())):
             split_rows = rows[rows["split"] == split]
-            frame = cost_table(db, split_rows)
+            points = split_points(db, split_rows)
+            frame = cost_table_of(points)
             metric = str(split_rows["metric"].iloc[0])
             shown = frame.astype(object).copy()
             shown["quality"] = [f"{v:.3f}" for v in frame["quality"]]
             shown["cost_per_1k"] = [f"${v:.4g}" for v in frame["cost_per_1k"]]
             body += [f"<h2>{_h(task)} · {_h(split)}</h2>", f"<p>quality = {_h(metric)}</p>"]
+            axis = cost_axis(points)
+            title = "cost per 1,000 examples (USD)" if axis == "cost_per_1k" else "tokens per example"
+            front = "pareto_cost" if axis == "cost_per_1k" else "pareto_tokens"
+            body.append(scatter_svg(points, axis, title, metric, front))
             body.append(site.table(f"cost-{slug(task)}-{slug(split)}", frame, shown))
     site.page("cost.html", "Cost and latency", body)
 
 
 # ---- versus -----------------------------------------------------------------------------------
 def _versus_page(site: _Site, db: str, a: str, b: str) -> None:
-    from harness.compare import table_rows, to_json
+    from harness.compare import k_metric_name, k_table_rows, table_rows, to_json
 
     name = versus_file(a, b)
     try:
@@ -306,6 +389,14 @@ def _versus_page(site: _Site, db: str, a: str, b: str) -> None:
     body = ["<h2>Verdict</h2>"] + [f"<p>{_h(line)}</p>" for line in report.verdicts().values()]
     stem = name.removesuffix(".html")
     body.append(site.table(stem, pd.DataFrame(table_rows(report))))
+    if report.k_rows:
+        body.append(f"<h2>At k attempts per example ({_h(k_metric_name(report.selector, 'k'))})</h2>")
+        body += [f"<p>{_h(line)}</p>" for line in report.k_verdicts().values()]
+        body.append(site.table(f"{stem}.k", pd.DataFrame(k_table_rows(report))))
+        body.append(
+            '<p class="note">No per-example values are stored for k, so these rows are unpaired: better / worse only '
+            "where the two 95% CIs do not overlap. A model without attempts shows its one answer per example.</p>"
+        )
     site.write(f"{stem}.compare.json", to_json(report) + "\n")
     every = f'<a href="{_h(stem)}.compare.json">JSON</a>'
     body.append(f'<p class="data">Every number: {every} (as harness compare --json writes it)</p>')

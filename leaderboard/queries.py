@@ -5,18 +5,22 @@ function takes the store path first and opens a short-lived read-only connection
 ``harness run`` is never locked out for long. Nothing here imports Streamlit: the app caches these
 calls per store modification (:func:`store_stamp`), benchmarks and notebooks call them directly.
 Each split's primary metric comes from the store (:func:`harness.store.primary_sql`), never from a
-task plugin: the leaderboard shows runs of tasks it cannot import.
+task plugin: the leaderboard shows runs of tasks it cannot import. A run with several attempts per example
+(``--samples N``) is read, sample by sample, at attempt 0, as its ordinary metrics are; its k-curves are
+stored metric rows (``vote@K``, ...: :mod:`harness.leaderboard.kcurves`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from harness.store import Store, primary_sql
+from harness.store.schema import has_attempt_column
 
 if TYPE_CHECKING:
     from harness.compare import CompareReport
@@ -26,6 +30,11 @@ COMPLETE = "status = 'complete'"
 # zeros must never read as a model's score (it stores no metrics; the leaderboard leaves it out).
 RESULT = f"{COMPLETE} AND coalesce(n_errors, 0) < coalesce(n_samples, 0)"
 TRUNCATED = "cut at the token budget"
+# A schema the grammar engine refused: the sample was decoded without a grammar (issue 25).
+FALLBACK = "grammar refused: free decoding"
+# Failure kinds that are the constrained decoder's, not the model's: a finished constrained answer that still
+# fails validation, a constrained row cut at the budget, a refused schema.
+GRAMMAR_KINDS = ("grammar_mismatch", "budget_cut", FALLBACK)
 # The latest complete run per (label, task, data hash): what the leaderboard shows by default.
 LATEST = "QUALIFY row_number() OVER (PARTITION BY label, task, data_hash ORDER BY started_at DESC, run_id DESC) = 1"
 RUN_COLUMNS = """run_id, label, task, task_version, data_hash, model_kind, model_params, model_spec, started_at,
@@ -47,15 +56,27 @@ def store_stamp(db: str) -> tuple[int, int, int]:
     return main.st_mtime_ns, main.st_size, wal_mtime
 
 
+# ``s.ATTEMPT0`` in a query: "sample s is attempt 0" (what a run's ordinary metrics are computed on); TRUE in a
+# schema-3 file read as it is, which has no attempt column (one attempt per example).
+_ATTEMPT0 = re.compile(r"\b(\w+\.)?ATTEMPT0\b")
+
+
+def _first_attempts(con: Any, sql: str) -> str:
+    if "ATTEMPT0" not in sql:
+        return sql
+    present = has_attempt_column(con)
+    return _ATTEMPT0.sub(lambda m: f"{m.group(1) or ''}attempt = 0" if present else "TRUE", sql)
+
+
 def query(db: str, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
     """Run one read-only query and return its rows as a DataFrame."""
     with Store(db, read_only=True).connect() as con:
-        return con.execute(sql, params or []).df()
+        return con.execute(_first_attempts(con, sql), params or []).df()
 
 
 def _scalar(db: str, sql: str, params: list[Any]) -> Any:
     with Store(db, read_only=True).connect() as con:
-        row = con.execute(sql, params).fetchone()
+        row = con.execute(_first_attempts(con, sql), params).fetchone()
     return row[0] if row else None
 
 
@@ -158,22 +179,24 @@ _GATE_LINKS = ("candidate_run", "baseline_run", "candidate", "baseline", "run_id
 _GATE_TIMES = ("created_at", "checked_at", "started_at")
 
 
-def versus(db: str, a: str, b: str) -> CompareReport:
+def versus(db: str, a: str, b: str, selector: str = "vote") -> CompareReport:
     """``harness compare A B`` on the store: the Versus page shows exactly what the command prints."""
     from harness.compare import compare
 
-    return compare(a, b, db)
+    return compare(a, b, db, selector=selector)
 
 
 # ---- per-sample aggregates ----------------------------------------------------------------
 def cost_latency(db: str, run_ids: tuple[str, ...]) -> pd.DataFrame:
-    """Per run and split: samples, errors, cost per 1,000 samples and latency percentiles."""
+    """Per run and split (attempt 0): samples, errors, cost per 1,000 samples, latency percentiles, tokens each."""
     return query(
         db,
         """SELECT run_id, split, count(*) AS n, count(error) AS n_errors, sum(cost_usd) AS cost_usd,
                   1000 * sum(cost_usd) / count(*) AS cost_per_1k,
-                  median(latency_ms) AS median_latency_ms, quantile_cont(latency_ms, 0.9) AS p90_latency_ms
-           FROM samples WHERE run_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY run_id, split ORDER BY run_id, split""",
+                  median(latency_ms) AS median_latency_ms, quantile_cont(latency_ms, 0.9) AS p90_latency_ms,
+                  avg(coalesce(tokens_in, 0) + coalesce(tokens_out, 0)) AS tokens_per_sample
+           FROM samples WHERE run_id IN (SELECT unnest(?::VARCHAR[])) AND ATTEMPT0
+           GROUP BY run_id, split ORDER BY run_id, split""",
         [list(run_ids)],
     )
 
@@ -185,23 +208,31 @@ def tag_breakdown(db: str, run_ids: tuple[str, ...], metric: str) -> pd.DataFram
         """SELECT run_id, split, tag, count(score) AS n, avg(score) AS value, count(error) AS n_errors
            FROM (SELECT run_id, split, unnest(tags) AS tag, error,
                         TRY_CAST(json_extract_string(scores, ?) AS DOUBLE) AS score
-                 FROM samples WHERE run_id IN (SELECT unnest(?::VARCHAR[])))
+                 FROM samples WHERE run_id IN (SELECT unnest(?::VARCHAR[])) AND ATTEMPT0)
            GROUP BY ALL ORDER BY tag, run_id, split""",
         [score_path(metric), list(run_ids)],
     )
 
 
 def failure_kinds(db: str, run_ids: tuple[str, ...]) -> pd.DataFrame:
-    """Counts of ``details.error_type`` (what a task says went wrong), of sample errors and of outputs cut at
-    the token budget (``meta.truncated``, counted besides the kind a task gave them), per run and split."""
+    """Counts of ``details.error_type`` (what a task says went wrong), of sample errors, of outputs cut at
+    the token budget (``meta.truncated``, counted besides the kind a task gave them) and of schemas the grammar
+    engine refused (``meta.constrained_fallback``), per run and split. ``source`` tells the constrained
+    decoder's failures (``grammar``) and failed calls (``call``) apart from the model's own (``model``)."""
+    grammar_kinds = ", ".join(f"'{kind}'" for kind in GRAMMAR_KINDS)
     return query(
         db,
-        f"""WITH s AS (SELECT * FROM samples WHERE run_id IN (SELECT unnest(?::VARCHAR[])))
-           SELECT run_id, split, kind, count(*) AS n
+        f"""WITH s AS (SELECT * FROM samples WHERE run_id IN (SELECT unnest(?::VARCHAR[])) AND ATTEMPT0)
+           SELECT run_id, split,
+                  CASE WHEN kind IN ({grammar_kinds}) THEN 'grammar' WHEN kind = 'sample error' THEN 'call'
+                       ELSE 'model' END AS source,
+                  kind, count(*) AS n
            FROM (SELECT run_id, split, coalesce(details->>'$.error_type',
                         CASE WHEN error IS NOT NULL THEN 'sample error' END) AS kind FROM s
                  UNION ALL
-                 SELECT run_id, split, '{TRUNCATED}' AS kind FROM s WHERE meta->>'$.truncated' = 'true')
+                 SELECT run_id, split, '{TRUNCATED}' AS kind FROM s WHERE meta->>'$.truncated' = 'true'
+                 UNION ALL
+                 SELECT run_id, split, '{FALLBACK}' AS kind FROM s WHERE meta->>'$.constrained_fallback' = 'true')
            WHERE kind IS NOT NULL GROUP BY ALL ORDER BY run_id, split, n DESC, kind""",
         [list(run_ids)],
     )
@@ -217,7 +248,7 @@ def label_counts(db: str, run_id: str, split: str) -> pd.DataFrame:
     return query(
         db,
         f"""WITH s AS (SELECT {gold} AS gold, {pred} AS pred FROM samples
-                       WHERE run_id = ? AND split = ? AND {IS_LABEL}),
+                       WHERE run_id = ? AND split = ? AND ATTEMPT0 AND {IS_LABEL}),
                  labels AS (SELECT DISTINCT unnest(gold) AS label FROM s),
                  fit AS (SELECT count(*) AS n_labels, (SELECT count(*) FROM s) AS n FROM labels)
             SELECT label,
@@ -237,7 +268,7 @@ def confusion(db: str, run_id: str, split: str) -> pd.DataFrame:
         """SELECT json_extract_string(target, '$') AS expected,
                   CASE WHEN json_type(parsed) = 'VARCHAR' THEN json_extract_string(parsed, '$') END AS predicted,
                   count(*) AS n
-           FROM samples WHERE run_id = ? AND split = ? AND json_type(target) = 'VARCHAR'
+           FROM samples WHERE run_id = ? AND split = ? AND ATTEMPT0 AND json_type(target) = 'VARCHAR'
            GROUP BY ALL ORDER BY expected, predicted""",
         [run_id, split],
     )
@@ -282,7 +313,9 @@ class SampleFilter:
 def sample_count(db: str, run_id: str, where: SampleFilter) -> int:
     """How many samples of a run pass the filter."""
     sql, params = where.where("s")
-    return int(_scalar(db, f"SELECT count(*) FROM samples s WHERE s.run_id = ? AND {sql}", [run_id, *params]))
+    return int(
+        _scalar(db, f"SELECT count(*) FROM samples s WHERE s.run_id = ? AND s.ATTEMPT0 AND {sql}", [run_id, *params])
+    )
 
 
 def sample_page(db: str, run_id: str, where: SampleFilter, metric: str, limit: int, offset: int) -> pd.DataFrame:
@@ -292,25 +325,25 @@ def sample_page(db: str, run_id: str, where: SampleFilter, metric: str, limit: i
         db,
         f"""SELECT s.split, s.example_id, s.tags, TRY_CAST(s.scores->>? AS DOUBLE) AS score, s.output, s.error,
                    s.latency_ms, s.cost_usd
-            FROM samples s WHERE s.run_id = ? AND {sql}
+            FROM samples s WHERE s.run_id = ? AND s.ATTEMPT0 AND {sql}
             ORDER BY s.split, s.example_id LIMIT ? OFFSET ?""",
         [score_path(metric), run_id, *params, limit, offset],
     )
 
 
-_PAIR = "FROM samples a JOIN samples b ON a.split = b.split AND a.example_id = b.example_id"
+_PAIR = (
+    "FROM samples a JOIN samples b ON a.split = b.split AND a.example_id = b.example_id AND a.ATTEMPT0 AND b.ATTEMPT0"
+)
 
 
 def compare_count(db: str, run_a: str, run_b: str, where: SampleFilter) -> tuple[int, int]:
     """Shared examples that pass the filter, and how many of them the two runs disagree on."""
     sql, params = where.where("a", "b")
     with Store(db, read_only=True).connect() as con:
-        row = con.execute(
-            f"""SELECT count(*), count(*) FILTER (WHERE a.scores IS DISTINCT FROM b.scores
-                                                  OR a.output IS DISTINCT FROM b.output)
-                {_PAIR} WHERE a.run_id = ? AND b.run_id = ? AND {sql}""",
-            [run_a, run_b, *params],
-        ).fetchone()
+        count = f"""SELECT count(*), count(*) FILTER (WHERE a.scores IS DISTINCT FROM b.scores
+                                                 OR a.output IS DISTINCT FROM b.output)
+                    {_PAIR} WHERE a.run_id = ? AND b.run_id = ? AND {sql}"""
+        row = con.execute(_first_attempts(con, count), [run_a, run_b, *params]).fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
@@ -340,7 +373,7 @@ def sample_detail(db: str, run_id: str, split: str, example_id: str) -> dict[str
         db,
         """SELECT example_id, split, tags, input, target, output, parsed, scores, details, error, latency_ms,
                   tokens_in, tokens_out, cost_usd, meta
-           FROM samples WHERE run_id = ? AND split = ? AND example_id = ?""",
+           FROM samples WHERE run_id = ? AND split = ? AND example_id = ? AND ATTEMPT0""",
         [run_id, split, example_id],
     )
     return None if frame.empty else frame.iloc[0].to_dict()

@@ -341,6 +341,9 @@ def params_text(params: float | None) -> str:
 def every_metric_table(metrics: pd.DataFrame, counts: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """The Task page's table: every metric (columns) per model and split (rows, splits in reading order), and an
     ``errors`` column where some split has errored samples. ``counts`` is ``queries.cost_latency``'s frame."""
+    from harness.leaderboard.kcurves import without_k_metrics
+
+    metrics = without_k_metrics(metrics)  # k-curve points have their own table
     frame = metrics.assign(model=metrics["run_id"].map(labels))
     wide = frame.pivot_table(index=["model", "split"], columns="metric", values="value", aggfunc="first")
     order = split_order(list(wide.index.get_level_values("split").unique()))
@@ -354,19 +357,51 @@ def every_metric_table(metrics: pd.DataFrame, counts: pd.DataFrame, labels: dict
     return wide.reset_index(drop=True)
 
 
-def cost_points(rows: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
-    """One point per model of a task's split: its quality joined with cost and latency (``queries.cost_latency``),
-    and whether it sits on the cost and the latency Pareto fronts. No recorded cost counts as 0."""
+COST_TABLE = ["label", "kind", "size", "selector", "k", "quality", "cost_per_1k", "tokens_per_example",
+              "median_latency_ms", "p90_latency_ms", "n", "n_errors",
+              "pareto_cost", "pareto_tokens", "pareto_latency"]  # fmt: skip
+
+
+def cost_table(points: pd.DataFrame) -> pd.DataFrame:
+    """The Cost page's table: its columns of :func:`cost_points`, best quality first (a run's k points in k order)."""
+    return points[COST_TABLE].sort_values(["quality", "k"], ascending=[False, True]).reset_index(drop=True)
+
+
+def cost_axis(points: pd.DataFrame) -> str:
+    """The cost axis a page opens on: dollars where some point recorded a positive cost, else tokens per example."""
+    paid = points["cost_recorded"].astype(bool) & (points["cost_per_1k"] > 0)
+    has_tokens = points["tokens_per_example"].notna().any()
+    return "cost_per_1k" if paid.any() or not has_tokens else "tokens_per_example"
+
+
+def cost_points(
+    rows: pd.DataFrame, costs: pd.DataFrame, curve_rows: pd.DataFrame | None = None, selector: str = "vote"
+) -> pd.DataFrame:
+    """One point per model of a task's split: its quality joined with cost, tokens and latency
+    (``queries.cost_latency``), and whether it sits on the cost, token and latency Pareto fronts. No recorded cost
+    counts as 0. A run with several attempts per example is one point per k instead (``curve_rows``,
+    :func:`harness.leaderboard.kcurves.curves`: quality = ``SELECTOR@k``, cost = ``cost_usd@k``); the latency
+    front counts each run once (its smallest k): a k point's latency is that of one answer."""
+    from harness.leaderboard.kcurves import k_points
+
     facts = rows[["run_id", "split", "label", "model_kind", "model_params", "metric", "value"]]
     points = facts.merge(costs, on=["run_id", "split"], how="left")
     points = points.assign(
+        selector="first",
+        k=1,
         quality=points["value"],
         kind=points["model_kind"].fillna("unknown"),
         size=points["model_params"].map(params_text),
         cost_recorded=points["cost_per_1k"].notna(),
         cost_per_1k=points["cost_per_1k"].fillna(0.0),
+        tokens_per_example=points["tokens_per_sample"] if "tokens_per_sample" in points else float("nan"),
     )
+    if curve_rows is not None:
+        points = k_points(points, curve_rows, selector)
     points["pareto_cost"] = pareto_front(points, "cost_per_1k", "quality")
-    latency = points.dropna(subset=["median_latency_ms"])
+    tokens = points.dropna(subset=["tokens_per_example"])
+    points["pareto_tokens"] = pareto_front(tokens, "tokens_per_example", "quality").reindex(points.index).fillna(False)
+    once = points["k"] == points.groupby(["run_id", "split"])["k"].transform("min")
+    latency = points[once].dropna(subset=["median_latency_ms"])
     points["pareto_latency"] = pareto_front(latency, "median_latency_ms", "quality").reindex(points.index).fillna(False)
     return points

@@ -459,3 +459,32 @@ def test_key_never_reaches_store_logs_cache_or_exports(tmp_path, db):
     assert not wal.exists() or KEY.encode() not in wal.read_bytes()
     cached = [p for p in cache_dir.rglob("*") if p.is_file()]
     assert cached and all(KEY.encode() not in p.read_bytes() for p in cached)
+
+
+# ---- rate limits at their ceiling (issue 22) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_rate_limit_is_met_near_its_ceiling_retried_once_per_429_and_nothing_lost(provider, db, monkeypatch):
+    """Only the wrapper retries (the SDK has max_retries=0): each 429 is one more request, after retry-after-ms."""
+    import time
+
+    monkeypatch.setenv("ECHO_N", "40")
+    faults = Faults(latency_ms=50, rate_limit_rps=50, rate_limit_burst=5)
+    with FakeServer(Script.oracle("echo", task_dir=str(TASK_DIR)), faults) as server:
+        started = time.perf_counter()
+        summary = run_eval(echo_config(db, provider, server, concurrency=8, model_args={"max_retries": "20"}))
+        wall = time.perf_counter() - started
+        stats = dict(server.stats)
+    assert summary.n_samples == 80 and summary.n_errors == 0
+    assert stats["429_bucket"] > 0  # 8 in flight at 50 ms would send 160/s
+    assert stats["requests"] == 80 + stats["429"]  # no retry of the SDK's on top of the wrapper's
+    assert wall >= (80 - 2 * 5) / 50  # never faster than the limit allows (a burst per split)
+
+
+def test_a_429_that_says_when_to_come_back_is_no_strike_against_max_retries(db):
+    faults = Faults(rate_429=0.6, retry_after_s=0.01, seed=2)
+    with FakeServer(Script.oracle("echo", task_dir=str(TASK_DIR)), faults) as server:
+        summary = run_eval(echo_config(db, "openai", server, limit=5, model_args={"max_retries": "0"}))
+        assert server.stats["429"] >= 5  # several samples were refused, some more than once
+    assert summary.n_errors == 0

@@ -288,3 +288,52 @@ def test_decode_failures_are_returned(text, how):
     decoded = decode_calls(text, TOOLS)
     assert not decoded.ok and decoded.calls == ()
     assert decoded.how == how
+
+
+# ---- BFCL fidelity: integers exactly, variables (tests/test_bfcl_package.py compares with BFCL's checker) -----
+
+
+@pytest.mark.parametrize(
+    ("actual", "acceptable", "ok"),
+    [
+        (50000001, 50000000, False),  # integers compare exactly, however large (BFCL: Python ==)
+        (50000000, 50000000.0, True),
+        (2.5000000001, 2.5, True),  # float representation noise only
+        (2.50001, 2.5, False),
+    ],
+)
+def test_numbers_compare_as_bfcl_compares_them(actual, acceptable, ok):
+    assert value_matches(actual, acceptable) is ok
+
+
+CONTROLLER = {
+    "name": "present",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "controller": {"type": "object"},
+            "start": {"type": "string"},
+            "ids": {"type": "array", "items": {"type": "integer"}},
+            "label": {},
+        },
+        "required": ["controller"],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "acceptable", "verdict"),
+    [
+        ({"controller": "mapController"}, {"controller": ["mapController"]}, None),  # a variable's name
+        ({"controller": "MapController"}, {"controller": ["mapController"]}, "value_error"),  # as written
+        ({"controller": "mapController"}, {"controller": [{"zoom": [1]}]}, "type_error"),  # not a variable there
+        ({"controller": {}, "start": None}, {"controller": [{}], "start": [None, ""]}, None),  # null for a string
+        ({"controller": {}, "ids": ["a", "b"]}, {"controller": [{}], "ids": [["a", "b"]]}, None),  # items too
+        ({"controller": {}, "ids": ["a"]}, {"controller": [{}], "ids": [[1]]}, "type_error"),
+        ({"controller": {}, "label": 3}, {"controller": [{}], "label": [3]}, None),  # no type: BFCL's any
+        ({"controller": {}, "label": "3"}, {"controller": [{}], "label": [3]}, "value_error"),
+    ],
+)
+def test_variables_are_accepted_as_bfcl_accepts_them(arguments, acceptable, verdict):
+    result = check_call(ToolCall("present", arguments), "present", acceptable, CONTROLLER)
+    assert result.error_type == verdict, result.message

@@ -115,6 +115,9 @@ def test_export_by_label_writes_every_sample(tmp_path, db):
     assert set(lines[0]) == {
         "id",
         "split",
+        "attempt",
+        "cost_usd",
+        "cost_paid_usd",
         "tags",
         "input",
         "target",

@@ -258,3 +258,59 @@ def test_cli_fake_server_serves_several_tasks():
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert "the fake server has no answer for 'hello?'" in err
+
+
+# ---- token-bucket rate limit and the batch endpoints (issue 22) ------------------------------------
+
+
+def test_token_bucket_allows_its_rate_and_answers_429_with_retry_after_ms_over_it():
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    with FakeServer(Script.fixed("ok"), Faults(rate_limit_rps=10, rate_limit_burst=3)) as server:
+        statuses = [post(f"{server.openai_url}/chat/completions", body) for _ in range(5)]
+        assert [s for s, _, _ in statuses] == [200, 200, 200, 429, 429]
+        headers = {k.lower(): v for k, v in statuses[3][1].items()}
+        wait_ms = float(headers["retry-after-ms"])
+        assert 0 < wait_ms <= 100 and headers["retry-after"] == "1"  # whole seconds, rounded up
+        assert statuses[3][2]["error"]["type"] == "rate_limit_exceeded"
+        import time
+
+        time.sleep(wait_ms / 1000 + 0.01)
+        assert post(f"{server.openai_url}/chat/completions", body)[0] == 200  # a token is back after the wait
+        assert server.stats["429_bucket"] == 2 and server.stats["ok"] == 4
+
+
+def get(url: str) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, headers={"x-api-key": "k"})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_anthropic_message_batches_wire_format_counts_and_results_url():
+    requests = [{"custom_id": f"r{i}", "params": {"model": "m", "max_tokens": 5,
+                 "messages": [{"role": "user", "content": f"q{i}"}]}} for i in range(3)]  # fmt: skip
+    with FakeServer(Script.fixed("ok"), Faults(batch_delay_s=0.2)) as server:
+        status, _, batch = post(f"{server.url}/v1/messages/batches", {"requests": requests})
+        assert status == 200 and batch["type"] == "message_batch" and batch["processing_status"] == "in_progress"
+        assert batch["request_counts"]["processing"] == 3 and batch["results_url"] is None
+        import time
+
+        time.sleep(0.25)
+        status, raw = get(f"{server.url}/v1/messages/batches/{batch['id']}")
+        ended = json.loads(raw)
+        assert ended["processing_status"] == "ended" and ended["request_counts"]["succeeded"] == 3
+        status, raw = get(ended["results_url"])
+        lines = [json.loads(line) for line in raw.decode().splitlines()]
+        assert [x["custom_id"] for x in lines] == ["r0", "r1", "r2"]
+        assert lines[0]["result"]["type"] == "succeeded"
+        assert lines[0]["result"]["message"]["content"] == [{"type": "text", "text": "ok"}]
+        assert dict(server.batch.submitted) == {"r0": 1, "r1": 1, "r2": 1}
+        assert post(f"{server.url}/v1/messages/batches", {"requests": requests[:1] * 2})[0] == 400  # ids repeat
+
+
+def test_batch_endpoints_can_be_switched_off_like_a_server_without_them():
+    with FakeServer(Script.fixed("ok"), Faults(batch_endpoints=False)) as server:
+        assert get(f"{server.openai_url}/batches")[0] == 404
+        assert get(f"{server.url}/v1/messages/batches")[0] == 404

@@ -448,3 +448,53 @@ def test_tool_calls_in_responses_count_even_with_text():
     calls = json.loads(TASK.target_text(example))
     response = Response(text="Calling it now.", tool_calls=tuple(ToolCall(c["name"], c["arguments"]) for c in calls))
     assert TASK.score(example, response).scores["ast_accuracy"] == 1.0
+
+
+# ---- attempts: the verifier and canonical answers (issue 19) ---------------------------------------------------
+
+
+def test_verify_checks_names_and_schemas_and_never_reads_the_target(splits):
+    from dataclasses import replace
+
+    examples = [e for e in splits["test"] if "multiple" in e.tags][:5]
+    for example in examples:
+        calls = json.loads(TASK.target_text(example))
+        tool = example.inputs["tools"][0]
+        responses = [
+            Response(text=TASK.target_text(example)),
+            Response(text="[]"),
+            Response(text='[{"name": "no_such_tool", "arguments": {}}]'),
+            Response(text=json.dumps([{"name": tool["name"], "arguments": {"zz_unknown": 1}}])),
+            Response(text='[{"name": '),
+        ]
+        verdicts = [TASK.verify(example, r) for r in responses]
+        assert verdicts == [True, True, False, False, False], example.id
+        swapped = replace(example, target=None)
+        assert [TASK.verify(swapped, r) for r in responses] == verdicts
+        other = replace(example, target=[{tool["name"]: {}}])
+        assert [TASK.verify(other, r) for r in responses] == verdicts
+        assert calls  # a multiple example calls something
+    assert TASK.verify(examples[0], Response(error="timeout")) is None
+
+
+def test_canonical_answers_are_equal_when_the_checker_cannot_tell_them_apart(splits):
+    from dataclasses import replace
+
+    example = next(e for e in splits["test"] if "parallel" in e.tags)
+    calls = json.loads(TASK.target_text(example))
+    reordered = [
+        {"name": c["name"], "arguments": {k: v.upper() if isinstance(v, str) else v for k, v in c["arguments"].items()}}
+        for c in reversed(calls)
+    ]
+    first = TASK.canonical_answer(example, Response(text=json.dumps(calls)))
+    assert first is not None
+    assert TASK.canonical_answer(example, Response(text=json.dumps(reordered))) == first
+    native = Response(tool_calls=tuple(ToolCall(c["name"], c["arguments"]) for c in calls))
+    assert TASK.canonical_answer(example, native) == first
+    assert TASK.canonical_answer(replace(example, target=None), native) == first
+    assert TASK.canonical_answer(example, Response(text="[]")) == "[]"
+    assert TASK.canonical_answer(example, Response(text='[{"name": ')) is None
+    assert TASK.canonical_answer(example, Response(text=json.dumps(calls[:1]))) != first
+    assert TASK.canonical_answer(example, Response(text='[{"name": "f", "arguments": {"n": 2}}]')) == (
+        TASK.canonical_answer(example, Response(text='[{"name": "f", "arguments": {"n": 2.0}}]'))
+    )

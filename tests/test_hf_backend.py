@@ -122,9 +122,13 @@ def test_bad_model_args_are_one_line_errors(checkpoints: dict[str, Path], args: 
 @pytest.mark.parametrize(
     "kind, options",
     [
-        ("causal", "dtype, device, trust_remote_code, max_tokens, continuous"),
-        ("seq2seq", "dtype, device, trust_remote_code, max_tokens"),
-        ("classifier", "dtype, device, trust_remote_code, oos_threshold, label_threshold"),
+        (
+            "causal",
+            "dtype, device, trust_remote_code, price_in, price_out, max_tokens, continuous, prefix_cache, "
+            "prompt_lookup, grammar, max_string_tokens",
+        ),
+        ("seq2seq", "dtype, device, trust_remote_code, price_in, price_out, max_tokens, grammar, max_string_tokens"),
+        ("classifier", "dtype, device, trust_remote_code, price_in, price_out, oos_threshold, label_threshold"),
     ],
 )
 def test_an_unknown_model_arg_lists_only_the_options_of_the_checkpoint_kind(
@@ -337,7 +341,7 @@ def test_constrained_rows_are_schema_valid_in_a_mixed_batch(backends: dict[str, 
     responses = run(backend, requests)
     for request, response in zip(requests, responses, strict=True):
         if request.constrained:
-            assert response.meta == {"constrained": True}
+            assert response.meta["constrained"] is True and response.meta["grammar_complete"] is True
             jsonschema.validate(json.loads(response.text), request.response_schema or {})
     assert observable(responses[1]) == observable(run(backend, [free])[0])  # the free row was not masked
     assert [observable(r) for r in responses] == [observable(r) for r in one_by_one(backend, requests)]
@@ -351,7 +355,7 @@ def test_a_schema_xgrammar_rejects_falls_back_to_free_text(backends: dict[str, H
     assert sum(bool(r.meta.get("constrained_fallback")) for r in responses) == 2
     assert responses[0].meta["constrained_error"] == "Invalid range: minimum greater than maximum"
     assert responses[0].text == run(backend, [ask("a number", max_tokens=10)])[0].text
-    assert responses[1].meta == {"constrained": True}
+    assert responses[1].meta["constrained"] is True and responses[1].meta["grammar"] == "xgrammar"
 
 
 def test_unconstrained_requests_ignore_their_schema(backends: dict[str, HFBackend]) -> None:
@@ -441,7 +445,7 @@ def test_smollm2_constrained_outputs_validate(smollm2: HFBackend) -> None:
     ]
     responses = run(smollm2, requests)
     for schema, response in zip(schemas, responses, strict=True):
-        assert response.meta == {"constrained": True} and response.error is None
+        assert response.meta["constrained"] is True and response.error is None
         jsonschema.validate(json.loads(response.text), schema)
     fingerprint = smollm2.fingerprint
     assert fingerprint["spec"] == "smollm2-135m" and "/" not in json.dumps(fingerprint)

@@ -182,3 +182,30 @@ def test_the_command_exports_and_exits(store, tmp_path):
     assert alone.exit_code == 2 and "--force only applies with --export" in alone.output
     missing = CliRunner().invoke(app, ["leaderboard", "--db", str(tmp_path / "nope.duckdb"), "--export", str(out)])
     assert missing.exit_code == 2
+
+
+def test_task_breakdowns_export_equal_the_app(store, site):
+    at = open_app(store.db, "task")  # schema_json at its defaults: primary metric, first tag group
+    assert at.selectbox(key="task_group").value == "tag"
+    same(exported(site, "tags-schema_json-tag"), frame(at, "task_breakdown"))
+    same(exported(site, "failures-schema_json"), frame(at, "task_failures"))
+    at.selectbox(key="task_task").set_value("toy_intent").run()
+    run = store.runs["big-api/toy_intent"]
+    at.selectbox(key="task_lrun").set_value(run.run_id)
+    at.selectbox(key="task_lsplit").set_value("multilabel").run()
+    same(exported(site, "f1-toy_intent-big-api-multilabel"), frame(at, "task_f1"))
+    same(exported(site, "tags-toy_intent-intent"), frame(at, "task_breakdown"))
+    page = (site / task_file("schema_json")).read_text(encoding="utf-8")
+    assert "<h2>By category</h2>" in page and "<h2>Failure kinds</h2>" in page
+    assert "Per-label F1" not in page  # schema_json's targets are objects, not labels
+
+
+def test_cost_page_draws_each_split_as_an_svg_chart(store, site):
+    page = (site / "cost.html").read_text(encoding="utf-8")
+    charts = re.findall(r"<svg.*?</svg>", page, flags=re.S)
+    assert len(charts) == 5  # schema_json test, ood; toy_intent test, ood, multilabel
+    points = exported(site, "cost-schema_json-test")
+    assert charts[0].count('class="point"') == len(points) == 3
+    ringed = charts[0].count('stroke="#000"')
+    assert ringed == int(points["pareto_cost"].astype(bool).sum())  # big-api costs $2: the cost axis is dollars
+    assert "<script" not in page

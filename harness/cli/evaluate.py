@@ -59,7 +59,10 @@ def run(
             help="Suite file (YAML or JSON): tasks, models with their args, run options; options given here win.",
         ),
     ] = None,
-    data: Annotated[Path | None, typer.Option(help="Your own examples instead of the built-in data.")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Your own examples instead of the built-in data (function_calling: also bfcl:CATEGORY)."),
+    ] = None,
     answers: Annotated[
         Path | None, typer.Option(help="Answers to the --data questions, where kept apart (BFCL possible_answer).")
     ] = None,

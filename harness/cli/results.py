@@ -94,7 +94,7 @@ RUN_COLUMNS = (
     col("n", right=True),
     col("n_errors", "errors", right=True),
     col("wall_s", "wall s", fmt="{:.1f}", right=True),
-    col("cost_usd", "cost $", fmt="{:.4f}", right=True),
+    col("cost_paid_usd", "paid $", fmt="{:.4f}", right=True),
     Column("started", lambda row: row["started_at"][:16].replace("T", " ")),
     col("run_id", "run"),
 )
@@ -129,7 +129,8 @@ def _run_rows(db: str) -> list[dict[str, Any]]:
             "status": run.status,
         }
         after = {"n_samples": run.n_samples, "n_errors": run.n_errors or 0, "wall_s": _rounded(run.wall_s),
-                 "cost_usd": run.cost_usd, "started_at": run.started_at.isoformat(timespec="seconds")}  # fmt: skip
+                 "cost_usd": run.cost_usd, "cost_paid_usd": run.cost_paid_usd,
+                 "started_at": run.started_at.isoformat(timespec="seconds")}  # fmt: skip
         for split_metric in metrics.get(run.run_id) or [dict.fromkeys(_METRIC_FIELDS)]:
             rows.append(facts | split_metric | after)
     return rows

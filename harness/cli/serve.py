@@ -31,6 +31,14 @@ def fake_server(
     rate_timeout: Annotated[float, typer.Option(min=0, max=1, help="Share of requests never answered.")] = 0.0,
     rate_malformed: Annotated[float, typer.Option(min=0, max=1, help="Share of tool calls with broken JSON.")] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed of the fault draws.")] = 0,
+    rate_limit: Annotated[
+        float, typer.Option(min=0, help="Token bucket: requests per second (0: none); 429 with retry-after-ms over it.")
+    ] = 0.0,
+    batch_delay: Annotated[float, typer.Option(min=0, help="Seconds until a provider batch ends.")] = 0.0,
+    batch_error_rate: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of batch items that fail (a 500).")
+    ] = 0.0,
+    batch_expire_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of batch items that expire.")] = 0.0,
 ) -> None:
     """Serve a fake OpenAI (/v1/chat/completions) and Anthropic (/v1/messages) API for dry runs without keys."""
     from harness.fake_server import FakeServer, Faults, main_loop, script_from_options
@@ -47,6 +55,10 @@ def fake_server(
         rate_timeout=rate_timeout,
         rate_malformed=rate_malformed,
         seed=seed,
+        rate_limit_rps=rate_limit,
+        batch_delay_s=batch_delay,
+        batch_error_rate=batch_error_rate,
+        batch_expire_rate=batch_expire_rate,
     )
 
     def announce(server: FakeServer) -> None:

@@ -26,8 +26,10 @@ def print_summary(summary: RunSummary) -> None:
     """The run's metrics per split (the primary one starred), one line of facts, then what to be wary of."""
     for split, metrics in summary.metrics.items():
         out.print(_split_table(summary, split, metrics))
+    for split in summary.k_curves:
+        out.print(k_curve_table(summary, split))
     reused = f", {summary.reused} reused from an earlier attempt" if summary.reused else ""
-    cost = f", ${summary.cost_usd:.4f}" if summary.cost_usd is not None else ""
+    cost = cost_text(summary.cost_paid_usd, summary.cost_usd)
     tokens = f", {summary.tokens_in} tokens in / {summary.tokens_out} out" if summary.tokens_in is not None else ""
     starred = "  (* primary metric)" if summary.metrics else ""
     out.print(
@@ -55,6 +57,53 @@ def _split_table(summary: RunSummary, split: str, metrics: dict) -> Table:
     return table
 
 
+def k_curve_table(summary: RunSummary, split: str) -> Table:
+    """One split's k-curve (``--samples N``): each selector's primary metric, and the spend, at every k."""
+    from harness.metrics.selection import metric_name, parse_metric_name
+
+    curves = summary.k_curves[split]
+    ks = sorted({parsed[1] for parsed in map(parse_metric_name, curves) if parsed})
+    primary = summary.primary.get(split, "primary metric")
+    title = escape(f"{summary.task} · {split} · {summary.label} · {primary} by attempts k")
+    caption = (
+        "vote: majority over canonical answers; verify: vote among answers passing the task's verifier; "
+        "pass@k: any of k correct (an upper bound: an oracle picks); pass^k: all k correct; "
+        "tokens and $: spent per example"
+    )
+    table = Table(title=title, title_justify="left", caption=escape(caption), caption_justify="left")
+    for column in ("k", "vote", "verify", "pass@k", "pass^k", "tokens", "$ / example"):
+        table.add_column(column, justify="right")
+    for k in ks:
+        cells = [_k_cell(curves.get(metric_name(family, k))) for family in ("vote", "verify", "pass", "pass^")]
+        tokens, cost = curves.get(metric_name("tokens", k)), curves.get(metric_name("cost_usd", k))
+        table.add_row(
+            str(k), *cells, "" if tokens is None else f"{tokens.value:.0f}", "" if cost is None else f"{cost.value:.6f}"
+        )
+    return table
+
+
+def _k_cell(m: object) -> str:
+    """A selector value with its CI, or a dash where the task has no such selector (no verifier)."""
+    from harness.types import MetricValue
+
+    if not isinstance(m, MetricValue):
+        return "-"
+    ci = "" if m.ci_low is None else f" [{m.ci_low:.3f}, {m.ci_high:.3f}]"
+    return f"{m.value:.3f}{ci}"
+
+
+def cost_text(paid: float | None, produced: float | None) -> str:
+    """``, $0.0012 paid``, and what producing the answers cost when the cache made it differ."""
+    if paid is None and produced is None:
+        return ""
+    if paid is None:  # a run stored before paid costs were kept
+        return f", ${produced:.4f}"
+    shown = f", ${paid:.4f} paid"
+    if produced is not None and abs(produced - paid) > 5e-7:
+        shown += f" (${produced:.4f} to produce; cached answers cost nothing again)"
+    return shown
+
+
 def summary_notes(summary: RunSummary) -> list[str]:
     """The lines under the facts: no result, error causes, cut outputs, cached answers (rich markup)."""
     notes: list[str] = []
@@ -74,6 +123,18 @@ def summary_notes(summary: RunSummary) -> list[str]:
             f"[yellow]{summary.n_truncated} of {summary.n_samples} outputs cut at the token budget[/] "
             "(generation stopped at max_tokens, not at the end of an answer); scored as they are"
         )
+    if summary.n_grammar_mismatch:
+        notes.append(
+            f"[yellow]{summary.n_grammar_mismatch} constrained answer(s) finished and still failed validation[/] "
+            "(grammar_mismatch: the grammar engine did not express the schema, not a model error)"
+        )
+    if summary.n_constrained_fallback:
+        notes.append(
+            f"[yellow]{summary.n_constrained_fallback} sample(s) decoded without a grammar[/]: the engine refused "
+            "their schema (meta.constrained_error says why; try --model-arg grammar=llguidance or xgrammar)"
+        )
+    if summary.n_string_capped:
+        notes.append(f"{summary.n_string_capped} constrained row(s) had a string cut at max_string_tokens")
     if summary.n_cached:
         notes.append(
             f"{summary.n_cached} of {summary.n_samples} answers from the cache (not asked again): "

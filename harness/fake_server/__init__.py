@@ -5,7 +5,9 @@ calls, structured output and usage, so the real SDKs can talk to it. Answers com
 ``Script`` keyed on the last user message: one or more tasks' targets (an oracle that scores 1.0), a
 replay file, or fixed text (``script.py``); a prompt the script lacks, without a fallback text, is an
 HTTP 400 naming what it was matched against. Faults: latency with jitter, 429 with Retry-After, 500, timeouts
-(the response never comes) and malformed tool-call JSON (``server.py``). Faults are drawn from a hash
+(the response never comes), malformed tool-call JSON and a token-bucket rate limit (``server.py``). The providers'
+batch protocols (OpenAI Files + Batches, Anthropic Message Batches) with a completion delay, failed and expired
+items and whole failed batches are ``batches.py``. Faults are drawn from a hash
 of the request body and how many times that body was seen, so a run is reproducible whatever the
 arrival order. ``wire.py`` writes both providers' replies and errors.
 

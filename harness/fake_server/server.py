@@ -1,4 +1,5 @@
-"""The fake API's HTTP server: routes, keys, injected faults (latency, 429, 500, timeouts, malformed calls)."""
+"""The fake API's HTTP server: routes, keys, injected faults (latency, 429, 500, timeouts, malformed calls),
+a token-bucket rate limit, and the providers' batch endpoints (``batches.py``)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from harness.fake_server.batches import BatchService
 from harness.fake_server.script import Script
 from harness.fake_server.wire import anthropic_error, anthropic_reply, last_user, openai_error, openai_reply
 
@@ -39,9 +43,22 @@ class Faults:
     hang_s: float = 30.0
     rate_malformed: float = 0.0
     seed: int = 0
+    # A token bucket over chat/messages requests: at most rate_limit_rps per second (bursts of
+    # rate_limit_burst, default one second's worth); over it, 429 with retry-after-ms / retry-after.
+    rate_limit_rps: float = 0.0
+    rate_limit_burst: float | None = None
+    # Batch endpoints: seconds until a batch ends, share of items that error or expire, a whole-batch failure.
+    batch_delay_s: float = 0.0
+    # Each later batch takes this much longer than the one created before it (so batches end one by one).
+    batch_delay_step_s: float = 0.0
+    batch_error_rate: float = 0.0
+    batch_expire_rate: float = 0.0
+    batch_fail: str | None = None
+    # False: no batch endpoints at all (404), like most OpenAI-compatible servers.
+    batch_endpoints: bool = True
 
 
-Reply = tuple[int, dict[str, str], dict[str, Any]]
+Reply = tuple[int, dict[str, str], Any]
 ROUTES = {"/v1/chat/completions": "openai", "/chat/completions": "openai", "/v1/messages": "anthropic"}
 
 
@@ -64,6 +81,10 @@ class FakeServer:
         # Every request body as received, for tests that check what a client sent.
         self.bodies: list[dict[str, Any]] = []
         self._seen: Counter[str] = Counter()
+        # How often each batch item body was answered (its fault draws differ per submission).
+        self.seen_bodies: Counter[str] = Counter()
+        self.batch = BatchService(self)
+        self._bucket = TokenBucket(self.faults.rate_limit_rps, self.faults.rate_limit_burst)
         self._in_flight = 0
         self._handlers: set[asyncio.Task[Any]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -171,8 +192,9 @@ class FakeServer:
             await asyncio.sleep(self.faults.hang_s)
             return False
         status, extra, payload = reply
-        data = json.dumps(payload).encode()
-        head_out = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}", "Content-Type: application/json"]
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        extra = {"Content-Type": "application/json", **extra}
+        head_out = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}"]
         head_out += [f"Content-Length: {len(data)}", *(f"{k}: {v}" for k, v in extra.items()), "", ""]
         writer.write("\r\n".join(head_out).encode("latin-1") + data)
         await writer.drain()
@@ -181,13 +203,19 @@ class FakeServer:
     async def _reply(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply | None:
         if method == "GET" and path in ("/health", "/v1/models"):
             return 200, {}, {"object": "list", "data": [{"id": "fake", "object": "model"}]}
+        if self.faults.batch_endpoints and self.batch.handles(path):
+            refuse = anthropic_error if path.startswith("/v1/messages/") else openai_error
+            if not self._authorised(headers):
+                return 401, {}, refuse(401, "invalid x-api-key")
+            try:
+                return self.batch.reply(method, path, headers, raw)
+            except (ValueError, KeyError, TypeError) as exc:
+                return 400, {}, openai_error(400, f"malformed batch request: {exc}")
         provider = ROUTES.get(path)
         if method != "POST" or provider is None:
             return 404, {}, openai_error(404, f"no route {method} {path}: use /v1/chat/completions or /v1/messages")
         error = openai_error if provider == "openai" else anthropic_error
-        offered = (headers.get("x-api-key"), headers.get("authorization", "").removeprefix("Bearer "))
-        if self.api_key is not None and self.api_key not in offered:
-            self.stats["401"] += 1
+        if not self._authorised(headers):
             return 401, {}, error(401, "invalid x-api-key")
         try:
             body = json.loads(raw)
@@ -197,6 +225,13 @@ class FakeServer:
             return 400, {}, error(400, "the fake server does not stream")
         self.bodies.append(body)
         return await self._answer(provider, body, raw)
+
+    def _authorised(self, headers: dict[str, str]) -> bool:
+        offered = (headers.get("x-api-key"), headers.get("authorization", "").removeprefix("Bearer "))
+        if self.api_key is not None and self.api_key not in offered:
+            self.stats["401"] += 1
+            return False
+        return True
 
     async def _answer(self, provider: str, body: dict[str, Any], raw: bytes) -> Reply | None:
         faults = self.faults
@@ -211,6 +246,12 @@ class FakeServer:
             seed = f"{faults.seed}:{digest}:{attempt}:{kind}".encode()
             return int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") / 2**64
 
+        wait_s = self._bucket.take()
+        if wait_s > 0:
+            self.stats["429"] += 1
+            self.stats["429_bucket"] += 1
+            wait = {"retry-after": f"{math.ceil(wait_s):d}", "retry-after-ms": f"{wait_s * 1000:.0f}"}
+            return 429, wait, error(429, f"rate limited: {faults.rate_limit_rps:g} requests/s (fake)")
         if draw("429") < faults.rate_429:
             self.stats["429"] += 1
             wait = {"retry-after": f"{faults.retry_after_s:g}", "retry-after-ms": f"{faults.retry_after_s * 1000:g}"}
@@ -240,6 +281,28 @@ class FakeServer:
         self.stats["malformed" if malformed else "ok"] += 1
         make = openai_reply if provider == "openai" else anthropic_reply
         return 200, {}, make(body, answer, malformed, self.stats["requests"])
+
+
+class TokenBucket:
+    """``rate`` tokens a second up to ``burst``; a request takes one or learns how long until one is there."""
+
+    def __init__(self, rate: float, burst: float | None = None):
+        self.rate = rate
+        self.burst = burst if burst is not None else max(1.0, rate)
+        self.tokens = self.burst
+        self.updated = time.monotonic()
+
+    def take(self) -> float:
+        """0 when a token was taken, else the seconds until one will be there (nothing taken)."""
+        if self.rate <= 0:
+            return 0.0
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
 
 
 def main_loop(server: FakeServer, announce: Any) -> None:

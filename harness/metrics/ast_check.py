@@ -6,10 +6,14 @@ passes when, against the offered function's JSON Schema:
 - its name is the expected name;
 - every required parameter is present and no parameter lies outside the schema or the answer;
 - every value has the schema's type (an int is accepted where a number is asked for; a bool never is)
-  and equals one of the acceptable values; ``""`` among them lets an optional parameter be omitted.
+  and equals one of the acceptable values; ``""`` among them lets an optional parameter be omitted;
+- a value whose acceptable values have another type than the schema declares, and which has theirs, is a
+  variable (BFCL's ``is_variable``: ``config="mapController"`` for an object parameter, ``null`` for a
+  string): it must equal one of them as written. One level down the same holds for array items.
 
 Values compare as BFCL compares them: strings after ``normalize_string`` (lower case, without spaces
-and the punctuation ``, . / - _ * ^``, single quotes read as double), numbers within ``FLOAT_TOLERANCE``,
+and the punctuation ``, . / - _ * ^``, single quotes read as double), integers exactly, floats within
+``FLOAT_TOLERANCE`` (BFCL: exactly),
 lists element by element in order, objects key by key with each key's own acceptable values
 (BFCL's nested form ``{"address": [{"city": ["Lyon"], "zip": ["", "69001"]}]}``).
 
@@ -48,7 +52,8 @@ ERROR_TYPES = (
     "irrelevance_called",
     "no_call",
 )
-FLOAT_TOLERANCE = 1e-6
+# Floats compare within this (representation noise such as 0.1 + 0.2 only); integers compare exactly.
+FLOAT_TOLERANCE = 1e-9
 _PUNCTUATION = re.compile(r"[ ,./\-_*^]")
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)```", re.DOTALL)
 _TOOL_CALL_TAG = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
@@ -245,6 +250,8 @@ def value_matches(actual: Any, acceptable: Any) -> bool:
     """Whether a produced value equals one acceptable value (in BFCL's nested form for objects)."""
     if isinstance(acceptable, bool) or isinstance(actual, bool):
         return isinstance(acceptable, bool) and isinstance(actual, bool) and acceptable == actual
+    if isinstance(acceptable, int) and isinstance(actual, int):
+        return actual == acceptable
     if isinstance(acceptable, (int, float)) and isinstance(actual, (int, float)):
         return math.isclose(actual, acceptable, rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
     if isinstance(acceptable, str) and isinstance(actual, str):
@@ -276,6 +283,45 @@ def _object_matches(actual: Mapping[str, Any], acceptable: Mapping[str, Any]) ->
     return True
 
 
+# The Python type BFCL expects for each JSON Schema type; no type is BFCL's ``any``, which it expects as a string.
+_EXPECTED_TYPE: dict[str | None, type] = {
+    None: str,
+    "string": str,
+    "integer": int,
+    "number": float,
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+}
+
+
+def is_variable_reference(value: Any, schema: Mapping[str, Any], options: Sequence[Any]) -> bool:
+    """Whether ``value`` stands for a variable (BFCL's ``is_variable``): the acceptable values have another type
+    than the schema declares, and ``value`` has theirs (``config="mapController"`` for an object parameter,
+    ``null`` for a string one). Such a value is compared as written: ``value in options``.
+    """
+    declared = schema.get("type")
+    if not (declared is None or isinstance(declared, str)) or declared not in _EXPECTED_TYPE:
+        return False
+    answer = next((option for option in options if option != ""), None)
+    if answer is None and all(option == "" for option in options):
+        return False
+    return type(answer) is not _EXPECTED_TYPE[declared] and type(value) is type(answer)
+
+
+def _checked_schema(schema: Mapping[str, Any], options: Sequence[Any]) -> Mapping[str, Any]:
+    """The schema a value's type is checked against: an array's item type is waived where the acceptable
+    lists hold items of another type (BFCL's variable rule one level down: ``["apple"]`` for integer items)."""
+    items = schema.get("items")
+    if schema.get("type") != "array" or not isinstance(items, Mapping) or not isinstance(items.get("type"), str):
+        return schema
+    expected = _EXPECTED_TYPE.get(items["type"])
+    answer_items = [item for option in options if isinstance(option, list) for item in option]
+    if expected is not None and any(type(item) is not expected for item in answer_items):
+        return {key: value for key, value in schema.items() if key != "items"}
+    return schema
+
+
 def check_call(
     call: ToolCall, expected_name: str, acceptable: Mapping[str, list[Any]], function: Mapping[str, Any]
 ) -> Verdict:
@@ -292,10 +338,14 @@ def check_call(
             where = "schema" if param not in properties else "answer"
             return Verdict(False, "unexpected_param", f"{call.name}: parameter {param} is not in the {where}")
     for param, value in call.arguments.items():
-        problem = type_problem(value, properties[param])
+        options = acceptable[param]
+        if is_variable_reference(value, properties[param], options):
+            if value not in options:  # a variable's name is compared as written, as BFCL does
+                return Verdict(False, "value_error", f"{call.name}.{param}: variable {value!r} is not one of {options}")
+            continue
+        problem = type_problem(value, _checked_schema(properties[param], options))
         if problem:
             return Verdict(False, "type_error", f"{call.name}.{param}: {problem}")
-        options = acceptable[param]
         if not any(value_matches(value, option) for option in options if option != "" or value == ""):
             return Verdict(
                 False,
@@ -368,25 +418,35 @@ def _assign(fits: list[list[bool]]) -> list[int] | None:
     return [owner.index(row) for row in range(len(fits))]
 
 
-def canonical_calls(expected: Sequence[Mapping[str, Mapping[str, list[Any]]]]) -> list[dict[str, Any]]:
+def canonical_calls(
+    expected: Sequence[Mapping[str, Mapping[str, list[Any]]]], tools: Sequence[Mapping[str, Any]] = ()
+) -> list[dict[str, Any]]:
     """The expected calls as ``[{"name", "arguments"}]`` with each parameter's first acceptable value.
 
-    A parameter whose acceptable values include ``""`` is left out; objects inside are made plain the same way.
+    A parameter whose acceptable values include ``""`` is left out, unless the offered function (in ``tools``)
+    requires it: then it takes its first other value (BFCL's answers mark a few required parameters omissible,
+    which no checker accepts). Objects inside are made plain the same way.
     """
-    return [
-        {"name": name, "arguments": plain_arguments(acceptable)}
-        for call in expected
-        for name, acceptable in call.items()
-    ]
+    functions = {str(f["name"]): f for f in _functions(tools)}
+    calls = []
+    for call in expected:
+        for name, acceptable in call.items():
+            required = (functions.get(name, {}).get("parameters") or {}).get("required") or ()
+            calls.append({"name": name, "arguments": plain_arguments(acceptable, required)})
+    return calls
 
 
-def plain_arguments(acceptable: Mapping[str, Any]) -> dict[str, Any]:
-    """One call's arguments from their acceptable values: the first of each, none where ``""`` is acceptable."""
+def plain_arguments(acceptable: Mapping[str, Any], required: Sequence[str] = ()) -> dict[str, Any]:
+    """One call's arguments from their acceptable values: the first of each, none where ``""`` is acceptable
+    (unless the parameter is ``required``: then the first other value)."""
     out = {}
     for key, options in acceptable.items():
         choices = options if isinstance(options, list) and options else [options]
         if "" in choices:
-            continue
+            others = [choice for choice in choices if choice != ""]
+            if key not in required or not others:
+                continue
+            choices = others
         out[key] = _plain_value(choices[0])
     return out
 

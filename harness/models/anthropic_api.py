@@ -62,6 +62,9 @@ def anthropic_payload(request: Request, model: str, native: bool, with_temperatu
         payload["system"] = system
     if with_temperature:
         payload["temperature"] = request.temperature
+    top_p = getattr(request, "top_p", None)
+    if top_p is not None:
+        payload["top_p"] = top_p
     if request.stop:
         payload["stop_sequences"] = list(request.stop)
     if native and request.tools:
@@ -131,6 +134,8 @@ class AnthropicBackend(ApiBackend):
         self.endpoint = (args.base_url or os.environ.get("ANTHROPIC_BASE_URL") or ANTHROPIC_URL).rstrip("/")
         self.native = opts.mode == "native"
         self.policy = args.policy()
+        self.batch_poll = args.batch_poll
+        self.batch_requests = args.batch_requests
         self.concurrency = DEFAULT_API_CONCURRENCY
         self._key = key
         self._client = LoopClient(
@@ -138,12 +143,19 @@ class AnthropicBackend(ApiBackend):
         )
         # Recent SDKs dropped `temperature` from messages.create; send it only where the SDK knows it.
         create = anthropic.resources.messages.AsyncMessages.create
-        self._with_temperature = "temperature" in inspect.signature(create).parameters
+        self._create_args = set(inspect.signature(create).parameters)
+        self._with_temperature = "temperature" in self._create_args
+
+    def payload(self, request: Request) -> dict[str, Any]:
+        """The Messages API body for a request (a batch item's ``params`` too)."""
+        return anthropic_payload(request, self.model, self.native, self._with_temperature)
 
     async def _complete(self, request: Request) -> Response:
-        payload = anthropic_payload(request, self.model, self.native, self._with_temperature)
+        payload = self.payload(request)
+        # Fields this SDK's create() does not name (top_p in recent SDKs) still go on the wire, as extra_body.
+        extra = {k: payload.pop(k) for k in list(payload) if k not in self._create_args}
         try:
-            message = await self._client.get().messages.create(**payload)
+            message = await self._client.get().messages.create(**payload, **({"extra_body": extra} if extra else {}))
         except self._sdk.APIError as exc:
             return sdk_failure(self._sdk, "anthropic", exc, self._key, self.endpoint, self.model)
         return parse_message(message, request, self.native)

@@ -35,6 +35,10 @@ class ServiceArgs(BackendArgs):
     tpm: float | None = Field(default=None, gt=0)
     price_in: float | None = Field(default=None, ge=0)
     price_out: float | None = Field(default=None, ge=0)
+    # --batch: the longest pause between two looks at a running batch (the first looks come sooner).
+    batch_poll: float = Field(default=30.0, gt=0)
+    # --batch: requests per provider batch (at most the provider's limit); smaller batches end sooner.
+    batch_requests: int = Field(default=5000, ge=1)
 
     def policy(self) -> Policy:
         """The wrapper's policy from these options (the SDK client enforces ``timeout`` itself)."""
@@ -173,7 +177,11 @@ class ApiBackend(ModelBackend):
     model: str
     endpoint: str
     native: bool
+    batch_poll: float = 30.0
+    batch_requests: int = 5000
     _client: LoopClient
+    _key: str | None
+    _sdk: Any
 
     def fingerprint_extra(self) -> dict[str, Any]:
         """Provider-specific fingerprint fields."""
@@ -204,7 +212,10 @@ class ApiBackend(ModelBackend):
         return list(await asyncio.gather(*(self._answer(r) for r in requests)))
 
     async def _answer(self, request: Request) -> Response:
-        response = await self._complete(request)
+        return self.finish(request, await self._complete(request))
+
+    def finish(self, request: Request, response: Response) -> Response:
+        """A parsed answer as the run keeps it (the synchronous and the batch path share this)."""
         if self.native and request.tools and response.tool_calls is None and response.error is None:
             # The tools went out natively and the model called none: an empty call list, not "unknown".
             response = replace(response, tool_calls=())

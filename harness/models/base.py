@@ -31,6 +31,8 @@ class ModelBackend(ABC):
     batch_size: int = 1
     concurrency: int = 1
     policy: Policy = Policy()
+    # Answers come through a provider batch API (``--batch``): priced at the batch price.
+    batched: bool = False
 
     @property
     @abstractmethod

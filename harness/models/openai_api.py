@@ -51,6 +51,9 @@ def openai_payload(request: Request, model: str, native: bool, official: bool, s
     }
     if not (official and NO_TEMPERATURE.match(model)):
         payload["temperature"] = request.temperature
+    top_p = getattr(request, "top_p", None)
+    if top_p is not None and not (official and NO_TEMPERATURE.match(model)):  # reasoning models refuse it too
+        payload["top_p"] = top_p
     if request.stop:
         payload["stop"] = list(request.stop)[:4]
     if request.seed is not None:
@@ -119,6 +122,8 @@ class OpenAIBackend(ApiBackend):
         self.native = opts.mode == "native"
         self.strict = args.strict
         self.policy = args.policy()
+        self.batch_poll = args.batch_poll
+        self.batch_requests = args.batch_requests
         self.concurrency = DEFAULT_API_CONCURRENCY
         self._key = key
         self._client = LoopClient(

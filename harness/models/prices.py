@@ -1,4 +1,9 @@
-"""The shipped price table (``prices.json``, USD per million tokens) and the cost of one call."""
+"""The shipped price table (``prices.json``, USD per million tokens) and the cost of one call.
+
+Batch APIs (``--batch``) cost ``BATCH_DISCOUNT`` of the list price (OpenAI and Anthropic both sell batches at 50%
+off), unless a model's entry gives ``batch_input`` / ``batch_output`` itself. ``price_in`` / ``price_out``
+overrides are list prices: a batched run pays the same share of them.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
+BATCH_DISCOUNT = 0.5
 
 
 @lru_cache(maxsize=1)
@@ -16,18 +22,28 @@ def price_table() -> dict[str, dict[str, Any]]:
     return dict(json.loads(PRICES_FILE.read_text(encoding="utf-8"))["models"])
 
 
-def price_for(model: str, price_in: float | None = None, price_out: float | None = None) -> tuple[float, float] | None:
-    """(input, output) USD per million tokens: overrides first, then the longest table key the name starts with."""
+def price_for(
+    model: str, price_in: float | None = None, price_out: float | None = None, batch: bool = False
+) -> tuple[float, float] | None:
+    """(input, output) USD per million tokens: overrides first, then the longest table key the name starts with.
+
+    Args:
+        batch: the price through the provider's batch API (the entry's batch price, else half the list price).
+    """
     table = price_table()
     matches = [key for key in table if model == key or model.startswith(key + "-") or model.startswith(key + "@")]
-    entry = table[max(matches, key=len)] if matches else None
-    base_in = entry["input"] if entry else None
-    base_out = entry["output"] if entry else None
-    final_in = price_in if price_in is not None else base_in
-    final_out = price_out if price_out is not None else base_out
-    if final_in is None or final_out is None:
-        return None
-    return float(final_in), float(final_out)
+    entry = table[max(matches, key=len)] if matches else {}
+    prices = []
+    for override, side in ((price_in, "input"), (price_out, "output")):
+        if override is not None:
+            prices.append(override * BATCH_DISCOUNT if batch else override)
+        elif batch and f"batch_{side}" in entry:
+            prices.append(entry[f"batch_{side}"])
+        elif side in entry:
+            prices.append(entry[side] * BATCH_DISCOUNT if batch else entry[side])
+        else:
+            return None
+    return float(prices[0]), float(prices[1])
 
 
 def cost_usd(price: tuple[float, float] | None, tokens_in: int | None, tokens_out: int | None) -> float | None:

@@ -7,9 +7,13 @@ lives here, once:
 - an on-disk response cache keyed on (model fingerprint, request hash), successes only (``cache.py``);
 - retries with exponential backoff and jitter, honouring ``Retry-After``; a sample that still
   fails becomes a Response with ``error`` set (stored, counted, retried on resume);
-- ``rpm`` / ``tpm`` limits and AIMD concurrency: a 429 cuts the in-flight limit, successes grow it back
-  (``limits.py``);
-- latency of the successful attempt, and cost from the shipped price table (``prices.py``).
+- ``rpm`` / ``tpm`` limits and AIMD concurrency: a 429 without retry-after cuts the in-flight limit,
+  successes grow it back (``limits.py``); a 429 with retry-after waits that long and is not a strike;
+- latency of the successful attempt, and cost from the shipped price table (``prices.py``), at the batch
+  price for a backend that answers through a provider batch API (``--batch``, ``batch_api.py``).
+
+Rate limits: the SDK clients are built with ``max_retries=0``, so a 429 is retried here only, once, after the
+service's ``retry-after-ms`` / ``retry-after`` (never the SDK's backoff on top of ours).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.models.base import ModelBackend
 from harness.models.cache import ResponseCache, default_cache_dir
@@ -28,9 +32,14 @@ from harness.models.limits import AdaptiveLimit, Policy, Throttle, TransientErro
 from harness.models.prices import cost_usd, price_for
 from harness.types import ModelCaps, Request, Response
 
+if TYPE_CHECKING:
+    from harness.models.batch_api import BatchOptions
+
 __all__ = ["CallStats", "Middleware", "default_cache_dir", "wrap"]  # default_cache_dir: where wrap's cache goes
 
 MAX_BACKOFF_S = 60.0
+# Retries of 429s that came with retry-after (not counted against max_retries), per call.
+MAX_PACED_RETRIES = 100
 
 
 @dataclass
@@ -64,7 +73,8 @@ class Middleware(ModelBackend):
         self.limit = AdaptiveLimit(self.concurrency)
         self.throttle = Throttle(self.policy.rpm, self.policy.tpm)
         self.stats = CallStats()
-        self._price = price_for(str(inner.fingerprint.get("model", "")), self.policy.price_in, self.policy.price_out)
+        model = str(inner.fingerprint.get("model", ""))
+        self._price = price_for(model, self.policy.price_in, self.policy.price_out, batch=inner.batched)
         if inner.kind != "api" and self.policy.price_in is None:
             self._price = None
 
@@ -134,7 +144,7 @@ class Middleware(ModelBackend):
 
     async def _call(self, requests: list[Request], keys: list[str] | None) -> list[Response]:
         """One backend call, retried on TransientError; a call that keeps failing becomes per-sample errors."""
-        attempt = 0
+        attempt = strikes = 0
         while True:
             charged = await self.throttle.acquire(requests)
             try:
@@ -147,15 +157,22 @@ class Middleware(ModelBackend):
                     responses = [replace(r, meta={**r.meta, "attempts": attempt + 1}) for r in responses]
                 return responses
             self.throttle.settle(charged, ())
+            # A 429 that says when to come back (a wait above 0) is paced by that wait alone: no cut of the in-flight
+            # limit on top of it (a double backoff that would leave the limit's ceiling unused), and no strike
+            # against max_retries, since the service only asked for patience (MAX_PACED_RETRIES still bounds it).
+            told = failure.rate_limited and bool(failure.retry_after)  # a wait of 0 is no pacing
+            paced = told and attempt < MAX_PACED_RETRIES
             if failure.rate_limited:
                 self.stats.rate_limited += 1
-                self.limit.cut()
-            if attempt >= self.policy.max_retries:
+                if not told:
+                    self.limit.cut()
+            if strikes >= self.policy.max_retries and not paced:
                 self.stats.failed += len(requests)
                 tries = f" (gave up after {attempt + 1} attempts)" if attempt else ""
                 return [Response(error=f"{failure}{tries}", meta={"attempts": attempt + 1}) for _ in requests]
             await asyncio.sleep(self._delay(failure, attempt))
             attempt += 1
+            strikes += not paced
             self.stats.retries += 1
 
     async def _attempt(self, requests: list[Request], keys: list[str] | None) -> list[Response]:
@@ -188,6 +205,7 @@ def wrap(
     concurrency: int | None = None,
     cache_dir: str | Path | None = None,
     policy: Policy | None = None,
+    batch: BatchOptions | None = None,
 ) -> Middleware:
     """The wrapper for a bare backend: API backends bring their policy; replay never caches.
 
@@ -195,7 +213,12 @@ def wrap(
         concurrency: max calls in flight (API backends only; local ones keep their own).
         cache_dir: response cache root, or None to bypass the cache.
         policy: overrides the backend's own ``policy``.
+        batch: send the requests as provider batches (``--batch``); BadInput for a model without a batch API.
     """
+    if batch is not None:
+        from harness.models.batch_api import batch_backend
+
+        model = batch_backend(model, batch)
     concurrency = (concurrency or model.concurrency) if model.kind == "api" else model.concurrency
     cache = ResponseCache(cache_dir, model.fingerprint) if cache_dir and model.kind != "replay" else None
     return Middleware(model, policy or model.policy, concurrency, cache)

@@ -10,7 +10,7 @@ from typing import Any
 
 from harness.errors import StoreError
 from harness.store.engine import Connections
-from harness.store.schema import json_or_none, primary_sql, utc_now
+from harness.store.schema import has_attempt_column, json_or_none, primary_sql, utc_now
 from harness.types import MetricValue, canonical_json
 
 _RUN_COLUMNS = """run_id, task, task_version, data_hash, label, model_spec, status, n_samples, n_errors, wall_s,
@@ -37,6 +37,8 @@ class RunRecord:
     cost_usd: float | None = None
     tokens_in: int | None = None
     tokens_out: int | None = None
+    # What the run paid: 0 for answers served from the response cache (schema 4; None on an older file).
+    cost_paid_usd: float | None = None
 
 
 class RunQueries(Connections):
@@ -175,9 +177,11 @@ class RunQueries(Connections):
 
     def _runs(self, where: str, params: list[Any]) -> list[RunRecord]:
         with self.connect() as con:
-            rows = con.execute(f"SELECT {_RUN_COLUMNS} FROM runs {where}", params).fetchall()
+            # A schema-3 file opened read-only has no paid cost yet.
+            paid = "cost_paid_usd" if has_attempt_column(con) else "NULL::DOUBLE"
+            rows = con.execute(f"SELECT {_RUN_COLUMNS}, {paid} FROM runs {where}", params).fetchall()
         return [
-            RunRecord(*row[:11], json.loads(row[11]), json.loads(row[12]), row[13], row[14], row[15])  # type: ignore[call-arg]
+            RunRecord(*row[:11], json.loads(row[11]), json.loads(row[12]), row[13], row[14], row[15], row[16])  # type: ignore[call-arg]
             for row in rows
         ]
 

@@ -28,9 +28,15 @@ _INSERT_SAMPLES = (
     + ", ?::TIMESTAMP"
 )
 _JSON_COLUMNS = ("input", "target", "parsed", "scores", "details", "meta")
-# Per split: samples, errored, cut at the token budget (meta.truncated), answered from the cache (meta.cached).
+# Per split: samples, errored, cut at the token budget (meta.truncated), answered from the cache (meta.cached),
+# and the constrained decoder's own failures (issue 25): a finished constrained answer that still fails the
+# task's validation (details.error_type grammar_mismatch), a schema the engine refused (free decoding instead),
+# rows whose strings hit --model-arg max_string_tokens.
 _FACTS_SQL = """SELECT split, count(*), count(error),
-    count(*) FILTER (WHERE meta->>'$.truncated' = 'true'), count(*) FILTER (WHERE meta->>'$.cached' = 'true')
+    count(*) FILTER (WHERE meta->>'$.truncated' = 'true'), count(*) FILTER (WHERE meta->>'$.cached' = 'true'),
+    count(*) FILTER (WHERE details->>'$.error_type' = 'grammar_mismatch'),
+    count(*) FILTER (WHERE meta->>'$.constrained_fallback' = 'true'),
+    count(*) FILTER (WHERE meta->>'$.string_cap_hits' IS NOT NULL)
     FROM samples WHERE run_id = ? GROUP BY split ORDER BY split"""
 _CAUSES_SQL = """SELECT error, count(*) AS n FROM samples WHERE run_id = ? AND error IS NOT NULL
     GROUP BY error ORDER BY n DESC, error LIMIT ?"""
@@ -46,6 +52,10 @@ class SampleFacts:
     n_truncated: int = 0
     # Answers served from the response cache, not asked of the model (``meta.cached``).
     n_cached: int = 0
+    # Constrained decoding's own failures, apart from the model's: see _FACTS_SQL.
+    n_grammar_mismatch: int = 0
+    n_constrained_fallback: int = 0
+    n_string_capped: int = 0
     errors_by_split: dict[str, int] = field(default_factory=dict)
     # The most common error messages with their counts, most common first.
     error_causes: tuple[tuple[str, int], ...] = ()
@@ -101,6 +111,9 @@ class SampleQueries(Connections):
             n_errors=sum(int(row[2]) for row in splits),
             n_truncated=sum(int(row[3]) for row in splits),
             n_cached=sum(int(row[4]) for row in splits),
+            n_grammar_mismatch=sum(int(row[5]) for row in splits),
+            n_constrained_fallback=sum(int(row[6]) for row in splits),
+            n_string_capped=sum(int(row[7]) for row in splits),
             errors_by_split={str(row[0]): int(row[2]) for row in splits if row[2]},
             error_causes=tuple((str(error), int(n)) for error, n in common),
         )
@@ -139,13 +152,21 @@ class SampleQueries(Connections):
                     yield split, example_id, json.loads(scores) if scores else {}
 
     def sample_results(self, run_id: str) -> dict[str, list[SampleResult]]:
-        """A run's samples rebuilt as SampleResults, grouped by split (for aggregation)."""
+        """A run's samples rebuilt as SampleResults (every attempt, with its tokens and cost), grouped by split."""
         grouped: dict[str, list[SampleResult]] = {}
         for row in self.iter_samples(run_id):
             example = example_from_row(row)
-            response = Response(text=row["output"] or "", error=row["error"], latency_ms=row["latency_ms"])
+            response = Response(
+                text=row["output"] or "",
+                error=row["error"],
+                latency_ms=row["latency_ms"],
+                tokens_in=row["tokens_in"],
+                tokens_out=row["tokens_out"],
+                cost_usd=row["cost_usd"],
+            )
             scored = Scored(scores=row["scores"] or {}, parsed=row["parsed"], details=row["details"] or {})
-            grouped.setdefault(row["split"], []).append(SampleResult(example, row["request_hash"], response, scored))
+            result = SampleResult(example, row["request_hash"], response, scored, attempt=int(row["attempt"]))
+            grouped.setdefault(row["split"], []).append(result)
         return grouped
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from harness.leaderboard.board import Board, run_title
+from harness.leaderboard.kcurves import without_k_metrics
 from harness.leaderboard.queries import SampleFilter, primary_metric
 from harness.leaderboard.tables import split_order
 
@@ -58,7 +59,7 @@ def _defaults_from_url(run_ids: list[str]) -> None:
 
 def _filters(board: Board, run_id: str, stored: pd.DataFrame) -> tuple[SampleFilter, str]:
     splits = split_order(list(stored["split"].unique()))
-    names = sorted(stored["metric"].unique())
+    names = sorted(without_k_metrics(stored)["metric"].unique())  # vote@k and the like have no per-sample score
     cols = st.columns(3)
     split = cols[0].selectbox("Split", ["(all)", *splits], key="smp_split")
     tags = cols[1].multiselect("Tags (any of)", board.q("sample_tags", run_id), key="smp_tags")

@@ -1,4 +1,5 @@
-"""Task: every metric per split and model, breakdowns by sample tag, labels and failure kinds, ID→OOD drop."""
+"""Task: every metric per split and model, k-curves of runs with attempts, breakdowns by sample tag, labels and
+failure kinds, ID→OOD drop."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from harness.leaderboard.board import Board, data_version_picker, task_picker
+from harness.leaderboard.breakdowns import curve_table, failure_pivot, tag_groups, tag_pivot
+from harness.leaderboard.kcurves import SELECTOR_TITLES, without_k_metrics
 from harness.leaderboard.queries import TRUNCATED
 from harness.leaderboard.tables import (
     DROP,
@@ -15,7 +18,6 @@ from harness.leaderboard.tables import (
     overview_table,
     per_label_f1,
     split_order,
-    tag_group,
 )
 
 
@@ -33,6 +35,7 @@ def render(board: Board) -> None:
     labels = runs["label"].to_dict()
     metrics = board.q("metrics", run_ids)
     _all_metrics(metrics, labels, board.q("cost_latency", run_ids))
+    _k_curves(curve_table(metrics, labels))
     _drop_chart(rows, task)
     _breakdown(board, metrics, run_ids, labels, task, rows)
     _failures(board, run_ids, labels)
@@ -49,6 +52,38 @@ def _all_metrics(metrics: pd.DataFrame, labels: dict[str, str], counts: pd.DataF
     if "errors" in wide.columns:
         st.caption("errors: samples that errored (no answer), scored as wrong in that row's metrics.")
     st.dataframe(wide, hide_index=True)
+
+
+def _k_curves(table: pd.DataFrame) -> None:
+    """Per model with several attempts per example: each selector's value (95% CI band) against k."""
+    if table.empty:
+        return  # no run of this task has attempts
+    st.subheader("k-curves")
+    ks = sorted(int(k) for k in table["k"].unique())
+    color = alt.Color("selector:N", sort=list(SELECTOR_TITLES), scale=alt.Scale(scheme="tableau10"))
+    x = alt.X("k:Q", scale=alt.Scale(type="log", base=2), axis=alt.Axis(values=ks), title="attempts per example (k)")
+    band = (
+        alt.Chart()
+        .mark_area(opacity=0.15)
+        .encode(x=x, y=alt.Y("ci_low:Q", title="value", scale=alt.Scale(zero=False)), y2="ci_high:Q", color=color)
+    )
+    line = alt.Chart().mark_line(point=True).encode(
+        x=x, y="value:Q", color=color,
+        tooltip=["model", "split", "selector", "k", alt.Tooltip("value:Q", format=".3f"),
+                 alt.Tooltip("ci_low:Q", format=".3f"), alt.Tooltip("ci_high:Q", format=".3f"), "n"],
+    )  # fmt: skip
+    splits = split_order(list(table["split"].unique()))
+    layers = alt.layer(band, line, data=table).properties(width=260, height=200)
+    chart = layers.facet(row="model:N", column=alt.Column("split:N", sort=splits))
+    st.altair_chart(chart)
+    st.dataframe(table, hide_index=True, key="task_kcurves")
+    st.caption(
+        "Models run with several attempts per example (harness run --samples N), from their stored metrics: "
+        "vote@k, the majority answer of k attempts; verify@k, the majority among attempts that pass the task's "
+        "verifier; pass@k, some attempt right (an upper bound, not a choice); pass^k, all k right. Values are "
+        "averaged over subsets of k attempts, with 95% bootstrap CIs over examples; tokens and cost per example "
+        "at k. The tables above are attempt 0 alone."
+    )
 
 
 def _with_ci(row: pd.Series) -> str:
@@ -81,7 +116,7 @@ def _breakdown(
     board: Board, metrics: pd.DataFrame, run_ids: tuple[str, ...], labels: dict[str, str], task: str, rows: pd.DataFrame
 ) -> None:
     st.subheader("By category")
-    names = sorted(metrics["metric"].unique())
+    names = sorted(without_k_metrics(metrics)["metric"].unique())
     if not names:
         return
     primary = rows.loc[rows["split"] == "test", "metric"]
@@ -91,14 +126,9 @@ def _breakdown(
     if frame.empty:
         st.caption("These samples carry no tags.")
         return
-    frame["group"] = frame["tag"].map(tag_group)
-    groups = sorted(frame["group"].unique())
+    groups = tag_groups(frame)
     group = st.selectbox("Tag group", groups, key="task_group", help="`cmd:buffer` is in group `cmd`")
-    frame = frame[frame["group"] == group]
-    frame["column"] = frame["run_id"].map(labels) + " · " + frame["split"]
-    values = frame.pivot_table(index="tag", columns="column", values="value", aggfunc="first")
-    counts = frame.groupby("tag")["n"].max().rename("n")
-    st.dataframe(values.join(counts).reset_index(), hide_index=True)
+    st.dataframe(tag_pivot(frame, labels, str(group)), hide_index=True)
     st.caption(f"Mean {metric} per tag; n = samples with the tag (largest over runs).")
 
 
@@ -107,12 +137,12 @@ def _failures(board: Board, run_ids: tuple[str, ...], labels: dict[str, str]) ->
     if frame.empty:
         return
     st.subheader("Failure kinds")
-    frame["column"] = frame["run_id"].map(labels) + " · " + frame["split"]
-    wide = frame.pivot_table(index="kind", columns="column", values="n", aggfunc="sum", fill_value=0)
-    st.dataframe(wide.reset_index(), hide_index=True)
+    st.dataframe(failure_pivot(frame, labels), hide_index=True)
     st.caption(
         f"Kinds a task gave its wrong answers; `sample error`: no answer (the model call failed); `{TRUNCATED}`: "
-        "generation stopped at max_tokens before the answer ended (also counted under its other kind)."
+        "generation stopped at max_tokens before the answer ended (also counted under its other kind). "
+        "source `grammar` counts the constrained decoder's failures apart from the model's: `grammar_mismatch` "
+        "(a finished constrained answer that still fails validation), `budget_cut`, a schema the engine refused."
     )
 
 

@@ -1,4 +1,5 @@
-"""Versus: two models head to head, as ``harness compare A B`` answers it: verdicts, table, difference, cost."""
+"""Versus: two models head to head, as ``harness compare A B`` answers it: verdicts, table, difference, cost; and,
+where a model has several attempts per example, the same at each k."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from harness.compare import CompareReport, table_rows
+from harness.compare import SELECTORS, CompareReport, k_metric, k_metric_name, k_table_rows, table_rows
 from harness.errors import HarnessError
 from harness.leaderboard.board import Board, md
 
@@ -24,8 +25,9 @@ def render(board: Board) -> None:
     if a == b:
         st.warning("Pick two different models.")
         return
+    selector = st.radio("With attempts, compare", SELECTORS, key="vs_selector", horizontal=True)
     try:
-        report: CompareReport = board.q("versus", a, b)
+        report: CompareReport = board.q("versus", a, b, str(selector))
     except HarnessError as exc:  # not comparable: the command's one line, as `harness compare` exits 2 with it
         st.error(str(exc))
         return
@@ -38,6 +40,7 @@ def render(board: Board) -> None:
         "bootstrap; 95% CI). Not distinguishable: the CI includes 0. $/1k: cost per 1,000 samples (not priced: no "
         "cost recorded); spent: what each run paid (answers from the response cache cost nothing)."
     )
+    _at_k(report)
     left, right = st.columns(2)
     with left:
         st.altair_chart(difference_chart(report))
@@ -46,6 +49,21 @@ def render(board: Board) -> None:
     _sample_links(report)
     for note in report.notes:
         st.caption(md(f"note: {note}"))
+
+
+def _at_k(report: CompareReport) -> None:
+    """Where a model has several attempts per example: its SELECTOR@k against the other (at each k)."""
+    if not report.k_rows:
+        return
+    st.subheader(f"At k attempts per example ({k_metric_name(report.selector, 'k')})")
+    for line in report.k_verdicts().values():
+        st.text(line)
+    st.dataframe(pd.DataFrame(k_table_rows(report)), hide_index=True, key="vs_k_table")
+    st.caption(
+        f"{k_metric_name(report.selector, 'k')}: the stored value when k attempts per example are spent; a model "
+        "without attempts shows its one answer per example. No per-example values are stored for k, so these "
+        "rows are unpaired: better / worse only where the two 95% CIs do not overlap. $/1k examples: at k attempts."
+    )
 
 
 def _pickers(labels: list[str]) -> tuple[str, str]:
@@ -109,42 +127,55 @@ def difference_chart(report: CompareReport) -> alt.LayerChart | alt.FacetChart:
 
 
 def cost_points(report: CompareReport) -> pd.DataFrame:
-    """One point per model, task and split: quality against cost per 1,000 samples (not priced counts as 0)."""
+    """One point per model, task and split (its first answer), and one per k for a model with attempts: quality
+    against cost per 1,000 examples (not priced counts as 0)."""
     rows = []
     for s in report.splits:
         for stats in (s.a, s.b):
-            rows.append(
-                {
-                    "model": stats.label,
-                    "where": f"{s.task}/{s.split}",
-                    "quality": stats.value,
-                    "cost_per_1k": stats.cost_per_1k or 0.0,
-                    "priced": stats.cost_per_1k is not None,
-                }
-            )
+            rows.append(_point(stats.label, f"{s.task}/{s.split}", "first", 1, stats.value, stats.cost_per_1k))
+    for r in report.k_rows:
+        for side in (r.a, r.b):
+            if k_metric(side.metric):  # a side without attempts is its first answer, already there
+                rows.append(_point(side.label, f"{r.task}/{r.split}", r.selector, r.k, side.value, side.cost_per_1k))
     return pd.DataFrame(rows)
 
 
-def cost_chart(report: CompareReport) -> alt.Chart:
-    """Quality against cost per 1,000 samples: both models, one shape per task and split."""
-    return (
-        alt.Chart(cost_points(report))
+def _point(model: str, where: str, selector: str, k: int, quality: float, cost: float | None) -> dict[str, object]:
+    return {"model": model, "where": where, "selector": selector, "k": k, "quality": quality,
+            "cost_per_1k": cost or 0.0, "priced": cost is not None}  # fmt: skip
+
+
+def cost_chart(report: CompareReport) -> alt.LayerChart | alt.FacetChart:
+    """Quality against cost per 1,000 examples: both models, one shape per task and split, a line through a model's
+    k points."""
+    data = cost_points(report)
+    x = alt.X("cost_per_1k:Q", title="cost per 1,000 examples (USD)", scale=alt.Scale(type="symlog"))
+    y = alt.Y("quality:Q", title="primary metric", scale=alt.Scale(zero=False))
+    curves = (
+        alt.Chart(data[data["selector"] != "first"])
+        .mark_line(opacity=0.6)
+        .encode(x=x, y=y, color=alt.Color("model:N"), detail="where:N", order="k:Q")
+    )
+    dots = (
+        alt.Chart(data)
         .mark_point(size=140, filled=True)
         .encode(
-            x=alt.X("cost_per_1k:Q", title="cost per 1,000 samples (USD)", scale=alt.Scale(type="symlog")),
-            y=alt.Y("quality:Q", title="primary metric", scale=alt.Scale(zero=False)),
+            x=x,
+            y=y,
             color=alt.Color("model:N"),
             shape=alt.Shape("where:N", title="task/split"),
             tooltip=[
                 "model",
                 "where",
+                "selector",
+                "k",
                 alt.Tooltip("quality:Q", format=".3f"),
                 alt.Tooltip("cost_per_1k:Q", format=".4g"),
                 "priced",
             ],
         )
-        .properties(title="Quality vs cost")
     )
+    return alt.layer(curves, dots).properties(title="Quality vs cost")
 
 
 def sample_link(run_a: str, run_b: str) -> str:

@@ -7,13 +7,17 @@ are Python or Java names (``dict``, ``float``, ``tuple``, ``any``, ``String``...
 JSON Schema. A possible-answer line is ``{id, ground_truth}`` with ``ground_truth`` a list of
 ``{name: {param: [acceptable values]}}``.
 
-The category comes from the id prefix (``simple_12``, ``live_parallel_multiple_3-1-0``) or else the
-file name (``BFCL_v3_parallel.json``). Irrelevance categories have no answers: the right answer is no
-call. Multi-turn and relevance categories need more than an AST check and are refused by name.
+The category comes from the id prefix (``simple_12``, ``simple_python_3``, ``live_parallel_multiple_3-1-0``)
+or else the file name (``BFCL_v4_parallel.json``). Irrelevance categories have no answers: the right answer
+is no call. Multi-turn, relevance and agentic categories need more than an AST check and are refused by name.
+
+``--data bfcl:CATEGORY`` (or ``bfcl:all``) reads the question and possible-answer files that the PyPI
+package ``bfcl-eval`` ships (BFCL v4); only its data files are read, none of its code is imported.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +31,14 @@ _KNOWN = sorted(
         *(f"live_{c}" for c in CATEGORIES),
         "java",
         "javascript",
+        "simple_python",
+        "simple_java",
+        "simple_javascript",
         "live_relevance",
         "multi_turn",
+        "memory",
+        "web_search",
+        "format_sensitivity",
         "rest",
         "sql",
         "exec",
@@ -42,7 +52,38 @@ UNSUPPORTED = {
     "rest": "REST categories need live execution",
     "exec": "executable categories need live execution",
     "sql": "SQL is checked against a database, not by AST",
+    "memory": "agentic memory categories need BFCL's simulated memory backend",
+    "web_search": "agentic web-search categories need live search",
+    "format_sensitivity": "format sensitivity re-asks other categories under many prompt formats (not scored)",
 }
+# The single-turn categories of BFCL v4 that ``--data bfcl:NAME`` reads from the bfcl-eval package.
+PACKAGE_CATEGORIES = (
+    "simple_python",
+    "simple_java",
+    "simple_javascript",
+    "multiple",
+    "parallel",
+    "parallel_multiple",
+    "irrelevance",
+    "live_simple",
+    "live_multiple",
+    "live_parallel",
+    "live_parallel_multiple",
+    "live_irrelevance",
+)
+# Categories the package ships that an AST check cannot score, refused by name (see UNSUPPORTED).
+PACKAGE_REFUSED = (
+    "live_relevance",
+    "multi_turn_base",
+    "multi_turn_miss_func",
+    "multi_turn_miss_param",
+    "multi_turn_long_context",
+    "memory",
+    "web_search",
+    "format_sensitivity",
+)
+PACKAGE_PREFIX = "bfcl:"
+PACKAGE_VERSION = "BFCL_v4"
 # BFCL's Python and Java type names → JSON Schema types; None drops the type (any value).
 TYPE_NAMES: dict[str, str | None] = {
     "dict": "object",
@@ -62,6 +103,10 @@ TYPE_NAMES: dict[str, str | None] = {
     "char": "string",
     "boolean": "boolean",
     "bool": "boolean",
+    "bigint": "integer",
+    "queue": "array",
+    "stack": "array",
+    "hashtable": "object",
     "array": "array",
     "list": "array",
     "tuple": "array",
@@ -80,7 +125,7 @@ def is_bfcl_record(record: dict[str, Any]) -> bool:
 
 def category_of(example_id: str, path: str | Path) -> str:
     """The BFCL category of a question, from its id prefix or else its file name."""
-    for source in (example_id, Path(path).stem.removeprefix("BFCL_v3_").removeprefix("BFCL_v4_")):
+    for source in (example_id, Path(path).stem.removeprefix("BFCL_v3_").removeprefix(f"{PACKAGE_VERSION}_")):
         for name in _KNOWN:
             if source == name or source.startswith(name + "_") or source.startswith(name + "-"):
                 return name
@@ -91,9 +136,9 @@ def category_of(example_id: str, path: str | Path) -> str:
 
 
 def base_category(category: str) -> str:
-    """simple, multiple, parallel, parallel_multiple or irrelevance (``live_`` stripped; java/javascript are simple)."""
+    """simple, multiple, parallel, parallel_multiple or irrelevance (``live_`` stripped; the languages are simple)."""
     name = category.removeprefix("live_")
-    return "simple" if name in ("java", "javascript") else name
+    return "simple" if name in ("java", "javascript") or name.startswith("simple_") else name
 
 
 def convert_schema(param: Any, where: str) -> dict[str, Any]:
@@ -196,3 +241,49 @@ def bfcl_record(
         "tools": tools,
         "target": target,
     }
+
+
+def is_package_spec(data: str) -> bool:
+    """Whether ``--data`` names categories of the installed bfcl-eval package (``bfcl:simple_python``)."""
+    return data.startswith(PACKAGE_PREFIX)
+
+
+def package_data_dir() -> Path:
+    """The ``data`` folder of the installed bfcl-eval package (found without importing its code)."""
+    spec = importlib.util.find_spec("bfcl_eval")
+    if spec is None or not spec.submodule_search_locations:
+        raise BadInput("--data bfcl:...: BFCL's data comes from the package bfcl-eval: pip install --no-deps bfcl-eval")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "data"
+    if not (folder / "possible_answer").is_dir():
+        raise BadInput(f"--data bfcl:...: the installed bfcl-eval has no data folder at {folder.name}: reinstall it")
+    return folder
+
+
+def package_categories(data: str) -> list[str]:
+    """The categories ``bfcl:NAME[,NAME...]`` or ``bfcl:all`` asks for, checked against the known ones."""
+    names = [n.strip() for n in data.removeprefix(PACKAGE_PREFIX).split(",") if n.strip()]
+    if names == ["all"]:
+        return list(PACKAGE_CATEGORIES)
+    known = ", ".join(PACKAGE_CATEGORIES)
+    if not names:
+        raise BadInput(f"--data {data}: name a BFCL category after 'bfcl:': one of all, {known}")
+    for name in names:
+        if name in PACKAGE_REFUSED or name.startswith(("multi_turn", "memory", "web_search")):
+            reason = next((why for key, why in UNSUPPORTED.items() if name.startswith(key)), UNSUPPORTED["multi_turn"])
+            raise BadInput(f"--data {data}: BFCL category '{name}' is not supported ({reason}): use one of {known}")
+        if name not in PACKAGE_CATEGORIES:
+            raise BadInput(f"--data {data}: unknown BFCL category '{name}': use all or one of {known}")
+    return list(dict.fromkeys(names))
+
+
+def package_files(data: str) -> list[tuple[Path, Path | None]]:
+    """(question file, possible-answer file or None for irrelevance) of each category ``data`` names."""
+    folder = package_data_dir()
+    files = []
+    for name in package_categories(data):
+        questions = folder / f"{PACKAGE_VERSION}_{name}.json"
+        answers = folder / "possible_answer" / questions.name
+        if not questions.is_file():
+            raise BadInput(f"--data {data}: the installed bfcl-eval has no {questions.name}: upgrade it")
+        files.append((questions, answers if answers.is_file() else None))
+    return files

@@ -3,7 +3,8 @@
 Records are ``{id, split, tags, messages, tools, target}``: ``messages`` the conversation (a user turn,
 optionally a system turn), ``tools`` JSON-Schema function documents, ``target`` the expected calls as
 ``[{name: {param: [acceptable values]}}]`` (``[]``: no offered tool fits). ``--data`` also takes BFCL
-question files, with ``--answers`` for the possible-answer file (``bfcl.py``).
+question files, with ``--answers`` for the possible-answer file, ``bfcl:CATEGORY`` for BFCL v4 from the
+bfcl-eval package (``bfcl.py``), and ToolBench query files, scored by API selection (``toolbench.py``).
 
 Prompt mode lists the tools in the user turn and asks for a JSON list of calls; ``--constrained``
 (local models) decodes under a grammar that allows exactly that list over the offered tools. Native
@@ -21,13 +22,33 @@ from typing import Any
 
 from harness.data import record_split, record_tags, require
 from harness.errors import BadInput
-from harness.metrics.ast_check import Decoded, canonical_calls, check_calls, decode_calls
-from harness.metrics.structured import schema_problem
+from harness.metrics.ast_check import Decoded, canonical_calls, check_calls, decode_calls, normalize_string
+from harness.metrics.structured import schema_problem, validation_error
 from harness.task import RenderOptions, Task
-from harness.tasks.function_calling.bfcl import CATEGORIES, bfcl_record, is_bfcl_record, read_answers
+from harness.tasks.function_calling.bfcl import (
+    CATEGORIES,
+    bfcl_record,
+    is_bfcl_record,
+    is_package_spec,
+    package_files,
+    read_answers,
+)
+from harness.tasks.function_calling.toolbench import (
+    SPLIT as TOOLBENCH_SPLIT,
+)
+from harness.tasks.function_calling.toolbench import (
+    call_problem,
+    group_of,
+    is_toolbench,
+    is_toolbench_record,
+    relevant_calls,
+    toolbench_examples,
+)
 from harness.types import Example, Message, MetricValue, Request, Response, SampleResult, Scored, content_hash
 
 METRICS = ("ast_accuracy", "name_accuracy", "parse_rate")
+# ToolBench queries have no reference arguments: API selection against "relevant APIs", and argument validity.
+TOOLBENCH_METRICS = ("api_recall", "api_precision", "api_f1", "api_exact", "args_valid", "parse_rate")
 # Four calls with a few arguments each fit; a model that loops is cut here.
 MAX_TOKENS = 320
 # Constrained decoding allows at most this many calls (the built-in data asks for up to four).
@@ -109,7 +130,9 @@ def _check_tools(tools: Any, where: str) -> list[dict[str, Any]]:
     return checked
 
 
-def _check_target(target: Any, tools: Sequence[dict[str, Any]], where: str) -> list[dict[str, Any]]:
+def _check_target(target: Any, tools: Sequence[dict[str, Any]], where: str, bfcl: bool = False) -> list[dict[str, Any]]:
+    """The expected calls, checked; ``bfcl``: BFCL's own answers, kept as they are even where a parameter lists
+    no acceptable value (a few live answers do: BFCL fails every answer there, and so does this checker)."""
     if not isinstance(target, list):
         raise BadInput(f"{where}: field 'target' must be a list of {{name: {{param: [values]}}}} ([] for no call)")
     names = {t["name"] for t in tools}
@@ -119,7 +142,7 @@ def _check_target(target: Any, tools: Sequence[dict[str, Any]], where: str) -> l
         name, arguments = next(iter(call.items()))
         if name not in names:
             raise BadInput(f"{where}: target[{index}] calls '{name}', which is not among the record's tools")
-        if not isinstance(arguments, dict) or not all(isinstance(v, list) and v for v in arguments.values()):
+        if not isinstance(arguments, dict) or not all(isinstance(v, list) and (v or bfcl) for v in arguments.values()):
             raise BadInput(f"{where}: target[{index}] ({name}): each parameter needs a non-empty list of values")
     return target
 
@@ -157,9 +180,10 @@ class FunctionCallingTask(Task):
         """A record of this task's format: ``messages``, ``tools``, ``target``."""
         messages = _check_messages(require(record, "messages", where), where)
         tools = _check_tools(require(record, "tools", where), where)
-        target = _check_target(require(record, "target", where), tools, where)
         split = record_split(record, where, default_split)
         tags = record_tags(record, where)
+        bfcl = any(tag.startswith("bfcl:") for tag in tags)
+        target = _check_target(require(record, "target", where), tools, where, bfcl=bfcl)
         if not any(tag in CATEGORIES for tag in tags):
             tags = [infer_category(tools, target), *tags]
         inputs = {"messages": messages, "tools": tools}
@@ -171,12 +195,28 @@ class FunctionCallingTask(Task):
         return Example(example_id, split, inputs, target, tuple(dict.fromkeys(tags)))
 
     def load_data(self, path: str, answers: str | None = None) -> list[Example]:
-        """Records of this task's format, or BFCL question files (with ``--answers`` for their answers)."""
+        """Records of this task's format, BFCL question files (with ``--answers`` for their answers), a ToolBench
+        query file, or ``bfcl:CATEGORY`` / ``bfcl:all`` read from the installed bfcl-eval package."""
+        if is_package_spec(path):
+            if answers:
+                raise BadInput(f"--answers: --data {path} brings BFCL's own possible answers: leave out --answers")
+            examples = []
+            for questions, answer_file in package_files(path):
+                examples.extend(self._read_file(str(questions), str(answer_file) if answer_file else None))
+            return examples
+        return self._read_file(path, answers)
+
+    def _read_file(self, path: str, answers: str | None) -> list[Example]:
         from harness.data import read_records
 
+        records = list(read_records(path))
+        if records and is_toolbench_record(records[0][1]):
+            if answers:
+                raise BadInput("--answers: ToolBench query files hold their own 'relevant APIs': leave out --answers")
+            return toolbench_examples(records, path)
         answer_map = read_answers(answers) if answers else None
         examples = []
-        for where, record in read_records(path):
+        for where, record in records:
             if is_bfcl_record(record):
                 record = bfcl_record(record, where, path, answer_map)
             elif answers:
@@ -234,9 +274,11 @@ class FunctionCallingTask(Task):
         the grammar.
         """
         schemas = {t["name"]: t.get("parameters") or {} for t in example.inputs["tools"]}
+        if is_toolbench(example):
+            return json.dumps(relevant_calls(example), ensure_ascii=False, separators=(", ", ": "))
         calls = [
             {"name": c["name"], "arguments": in_schema_order(c["arguments"], schemas.get(c["name"], {}))}
-            for c in canonical_calls(example.target)
+            for c in canonical_calls(example.target, example.inputs["tools"])
         ]
         return json.dumps(calls, ensure_ascii=False, separators=(", ", ": "))
 
@@ -251,7 +293,10 @@ class FunctionCallingTask(Task):
         return decode_calls(response.text, example.inputs["tools"])
 
     def score(self, example: Example, response: Response) -> Scored:
-        """ast_accuracy, name_accuracy and parse_rate, with the failure's ``error_type`` in details."""
+        """ast_accuracy, name_accuracy and parse_rate, with the failure's ``error_type`` in details
+        (ToolBench queries: the API-selection metrics of ``score_toolbench``)."""
+        if is_toolbench(example):
+            return self.score_toolbench(example, response)
         expected = example.target
         if response.error:
             return Scored(dict.fromkeys(METRICS, 0.0), details={"error": response.error})
@@ -274,18 +319,118 @@ class FunctionCallingTask(Task):
         parsed = [{"name": c.name, "arguments": c.arguments} for c in decoded.calls]
         return Scored(scores, parsed=parsed, details=details)
 
+    def score_toolbench(self, example: Example, response: Response) -> Scored:
+        """A ToolBench query: the called APIs against ``relevant APIs`` (recall, precision, F1, exact set),
+        ``args_valid`` (every call names an offered API with its required parameters of the declared types;
+        left out when nothing was called) and parse_rate."""
+        if response.error:
+            return Scored(dict.fromkeys(TOOLBENCH_METRICS, 0.0), details={"error": response.error})
+        decoded = self.decode(example, response)
+        details: dict[str, Any] = {"decoded": decoded.how}
+        if not decoded.ok:
+            details["parse_error"] = decoded.error
+            details["error_type"] = "no_call" if decoded.how == "prose" else "parse_error"
+            return Scored(dict.fromkeys(TOOLBENCH_METRICS, 0.0), details=details)
+        relevant = set(example.target)
+        called = {call.name for call in decoded.calls}
+        hits = len(called & relevant)
+        recall = hits / len(relevant)
+        precision = hits / len(called) if called else 0.0
+        scores = {
+            "api_recall": recall,
+            "api_precision": precision,
+            "api_f1": 2 * precision * recall / (precision + recall) if hits else 0.0,
+            "api_exact": float(called == relevant),
+            "parse_rate": 1.0,
+        }
+        if decoded.calls:
+            problem = call_problem(decoded.calls, example.inputs["tools"])
+            scores["args_valid"] = float(problem is None)
+            if problem:
+                details["args_problem"] = problem
+        if not called:
+            details["error_type"] = "no_call"
+        elif called - {t["name"] for t in example.inputs["tools"]}:
+            details["error_type"] = "wrong_name"
+        apis = example.inputs["apis"]
+        parsed = [{"name": c.name, "arguments": c.arguments, "api": apis.get(c.name)} for c in decoded.calls]
+        return Scored(scores, parsed=parsed, details=details)
+
+    def primary_metric_for(self, split: str) -> str:
+        """api_f1 on ToolBench queries (their own split, ``toolbench``), ast_accuracy elsewhere."""
+        return "api_f1" if split == TOOLBENCH_SPLIT else self.primary_metric
+
     def aggregate(self, split: str, results: Sequence[SampleResult], seed: int = 0) -> dict[str, MetricValue]:
-        """The metrics over the split, then ast_accuracy per category as ``ast_accuracy:<category>``."""
+        """The metrics over the split, then ast_accuracy per category as ``ast_accuracy:<category>`` and
+        api_f1 per ToolBench group as ``api_f1:<group>``."""
         from harness.metrics.stats import mean_with_ci
 
         metrics = super().aggregate(split, results, seed)
         by_category: dict[str, list[float]] = {}
+        by_group: dict[str, list[float]] = {}
         for result in results:
             value = result.scored.scores.get("ast_accuracy")
             name = category(result.example)
             if name is not None and value is not None and not math.isnan(value):
                 by_category.setdefault(name, []).append(float(value))
+            f1, group = result.scored.scores.get("api_f1"), group_of(result.example)
+            if group is not None and f1 is not None and not math.isnan(f1):
+                by_group.setdefault(group, []).append(float(f1))
         for name in CATEGORIES:
             if name in by_category:
                 metrics[f"ast_accuracy:{name}"] = mean_with_ci(by_category[name], seed=seed)
+        for group, values in sorted(by_group.items()):
+            metrics[f"api_f1:{group}"] = mean_with_ci(values, seed=seed)
         return metrics
+
+    # ---- attempts: canonical answers and the verifier (issue 19) ---------------------------------
+    def canonical_answer(self, example: Example, response: Response) -> str | None:
+        """The calls as one canonical string, equal for two answers the checker cannot tell apart: strings
+        normalised as BFCL normalises them, numbers as floats, calls sorted (order-free, as the checker
+        matches them); None when the response does not decode."""
+        if response.error:
+            return None
+        decoded = self.decode(example, response)
+        if not decoded.ok:
+            return None
+        calls = sorted(
+            json.dumps([c.name, canonical_value(c.arguments)], sort_keys=True, ensure_ascii=False)
+            for c in decoded.calls
+        )
+        return "[" + ", ".join(calls) + "]"
+
+    def verify(self, example: Example, response: Response) -> bool | None:
+        """Whether the answer could be right without looking at the target: it decodes, every call names an
+        offered tool and its arguments validate against that tool's JSON Schema (ToolBench: at least one call,
+        each with its required parameters of the declared types). None when the model returned an error."""
+        if response.error:
+            return None
+        decoded = self.decode(example, response)
+        if not decoded.ok:
+            return False
+        if is_toolbench(example):
+            return bool(decoded.calls) and call_problem(decoded.calls, example.inputs["tools"]) is None
+        tools = {t["name"]: t.get("parameters") or {} for t in example.inputs["tools"]}
+        for call in decoded.calls:
+            if call.name not in tools:
+                return False
+            schema = dict(tools[call.name])
+            schema.setdefault("additionalProperties", False)
+            if validation_error(schema, call.arguments) is not None:
+                return False
+        return True
+
+
+def canonical_value(value: Any) -> Any:
+    """A value as the checker compares it: strings BFCL-normalised, numbers as floats, tuples as lists."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        return normalize_string(value)
+    if isinstance(value, (list, tuple)):
+        return [canonical_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): canonical_value(v) for k, v in value.items()}
+    return str(value)

@@ -15,10 +15,10 @@ from typing import Any
 from harness.data import record_tags as own_tags
 from harness.data import require
 from harness.errors import BadInput
-from harness.metrics.calls import match_calls, parse_calls
+from harness.metrics.calls import Call, match_calls, parse_calls
 from harness.metrics.text import text_scores
 from harness.task import RenderOptions, Task
-from harness.types import Example, MetricValue, Response, Scored, content_hash
+from harness.types import Example, MetricValue, Response, Scored, canonical_json, content_hash, is_number
 
 COMMAND_TAG = "cmd:"
 # Two commands of about 20 tokens each, with room to spare; answers are single lines.
@@ -81,6 +81,52 @@ def record_text(record: dict[str, Any], field: str, where: str) -> str:
     if not value.strip():
         raise BadInput(f"{where}: field '{field}' is empty")
     return str(value)
+
+
+def normalised_value(value: Any) -> Any:
+    """An argument value as the checker compares it: integral floats as ints, tuples as lists, recursively."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (list, tuple)):
+        return [normalised_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): normalised_value(v) for k, v in value.items()}
+    return value
+
+
+def canonical_calls(calls: Iterable[Call]) -> str:
+    """A call sequence as JSON in which equal calls (``calls_equal``) read the same: the vote's key."""
+    return canonical_json(
+        [{"name": c.name, "args": normalised_value(c.args), "kwargs": normalised_value(c.kwargs)} for c in calls]
+    )
+
+
+def signature_params(signature: str) -> list[tuple[str, ...] | None]:
+    """A built-in signature's parameters: None for a number, the allowed strings (empty: any) for a string."""
+    inner = signature[signature.index("(") + 1 : -1]
+    params: list[tuple[str, ...] | None] = []
+    for part in (p.strip() for p in inner.split(", ") if p.strip()):
+        if not part.startswith("'"):
+            params.append(None)
+        else:
+            choices = tuple(c.strip("'") for c in part.split("|"))
+            params.append(choices if len(choices) > 1 else ())
+    return params
+
+
+def grammar_problem(call: Call) -> str | None:
+    """Why a call is not a command of the built-in grammar (name, arity, argument kinds); None when it is."""
+    if call.name not in COMMANDS:
+        return f"unknown command {call.name}"
+    params = signature_params(COMMANDS[call.name][0])
+    if call.kwargs or len(call.args) != len(params):
+        return f"{call.name} takes {len(params)} positional argument(s)"
+    for value, param in zip(call.args, params, strict=True):
+        if param is None and not is_number(value):
+            return f"{call.name}: {value!r} is not a number"
+        if param is not None and (not isinstance(value, str) or (param and value not in param)):
+            return f"{call.name}: {value!r} is not one of {', '.join(param) or 'a string'}"
+    return None
 
 
 def command_breakdown(results: Iterable[Any], metric: str = "exact_match", seed: int = 0) -> dict[str, MetricValue]:
@@ -179,3 +225,21 @@ class GisCommandTask(Task):
         details = {} if actual.ok else {"parse_error": actual.error}
         parsed = [call.to_dict() for call in actual.calls] if actual.ok else None
         return Scored(scores, parsed=parsed, details=details)
+
+    def canonical_answer(self, example: Example, response: Response) -> str | None:
+        """The parsed command list, normalised as the scorer compares calls; None when it does not parse."""
+        if response.error:
+            return None
+        parsed = parse_calls(response.text)
+        return canonical_calls(parsed.calls) if parsed.ok else None
+
+    def verify(self, example: Example, response: Response) -> bool | None:
+        """The answer parses as calls; for the built-in vocabulary, as commands of its grammar (no target read)."""
+        if response.error:
+            return False
+        parsed = parse_calls(response.text)
+        if not parsed.ok:
+            return False
+        if not example.inputs.get("builtin_commands"):
+            return True
+        return all(grammar_problem(call) is None for call in parsed.calls)

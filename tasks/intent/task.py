@@ -234,6 +234,25 @@ class IntentTask(Task):
         parsed: Any = sorted(known) if is_multi(example) else (known[0] if len(known) == 1 else known or None)
         return Scored(dict.fromkeys(metrics, correct), parsed=parsed, details=details)
 
+    def canonical_answer(self, example: Example, response: Response) -> str | None:
+        """The sorted set of known labels the answer names, as JSON; None when it names none."""
+        known, _ = self._answer_labels(example, response)
+        return json.dumps(sorted(known), ensure_ascii=False) if known else None
+
+    def verify(self, example: Example, response: Response) -> bool | None:
+        """The answer names 1-4 labels, every one of them in the example's label set (no target read)."""
+        known, unknown = self._answer_labels(example, response)
+        return bool(known) and not unknown and len(known) <= MAX_LABELS
+
+    def _answer_labels(self, example: Example, response: Response) -> tuple[list[str], list[str]]:
+        """(known labels, unknown names) of an answer, as ``score`` reads them; none for an errored sample."""
+        if response.error:
+            return [], []
+        candidates = list(self.labels(example))
+        if response.labels is not None:
+            return match_labels(response.labels, candidates)
+        return parse_labels(response.text, candidates)
+
     def primary_metric_for(self, split: str) -> str:
         """Subset accuracy on the multilabel split, accuracy elsewhere."""
         return "subset_accuracy" if split == MULTI_TAG else "accuracy"

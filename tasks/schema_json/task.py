@@ -23,13 +23,16 @@ from harness.metrics.structured import (
     values_equal,
 )
 from harness.task import RenderOptions, Task
-from harness.types import Example, Response, Scored, content_hash
+from harness.types import Example, Response, Scored, canonical_json, content_hash
 
 EXTRACT_MAX_TOKENS = 256
 # Instances of a user's schema have no size bound we know of; leave more room.
 INSTANCE_MAX_TOKENS = 512
 SCHEMA_ONLY_TAG = "schema_only"
 MAX_WRONG_FIELDS = 10
+# Failure kinds (details.error_type) that are the constrained decoder's, not the model's.
+BUDGET_CUT = "budget_cut"
+GRAMMAR_MISMATCH = "grammar_mismatch"
 
 SYSTEM_PROMPT = "You turn text into JSON that conforms to a JSON Schema. You reply with JSON only."
 EXTRACT_PROMPT = (
@@ -79,6 +82,20 @@ def record_id(record: dict[str, Any], inputs: dict[str, Any], target: Any) -> st
         if record.get(field) not in (None, ""):
             return str(record[field])
     return f"schema_json-{content_hash({'inputs': inputs, 'target': target})}"
+
+
+def failure_kind(response: Response, parsed_ok: bool) -> str:
+    """Why an answer is not schema-valid, telling the grammar's failures from the model's.
+
+    ``budget_cut``: a constrained row stopped at its token budget (the grammar allowed the loop);
+    ``grammar_mismatch``: a constrained row that finished and still does not validate (the grammar did
+    not express the schema: see the sample's ``grammar_ignored``/``grammar_approximated``);
+    ``no_json``/``schema_violation``: free decoding (or a schema the engine refused) gave no JSON value or
+    an invalid one.
+    """
+    if response.meta.get("constrained"):
+        return BUDGET_CUT if response.meta.get("truncated") else GRAMMAR_MISMATCH
+    return "schema_violation" if parsed_ok else "no_json"
 
 
 class SchemaJsonTask(Task):
@@ -136,12 +153,14 @@ class SchemaJsonTask(Task):
             return Scored(dict.fromkeys(metrics, 0.0), details={"error": response.error})
         parsed = extract_json(response.text)
         if not parsed.ok:
-            return Scored(dict.fromkeys(metrics, 0.0), details={"extraction": parsed.how})
+            kind = failure_kind(response, parsed_ok=False)
+            return Scored(dict.fromkeys(metrics, 0.0), details={"extraction": parsed.how, "error_type": kind})
         problem = validation_error(example.inputs["schema"], parsed.value)
         scores = {"json_parse": 1.0, "schema_valid": 0.0 if problem else 1.0}
         details: dict[str, Any] = {"extraction": parsed.how}
         if problem:
             details["validation_error"] = problem
+            details["error_type"] = failure_kind(response, parsed_ok=True)
         if has_target:
             accuracy, wrong = field_accuracy(example.target, parsed.value)
             scores["field_accuracy"] = accuracy
@@ -149,3 +168,17 @@ class SchemaJsonTask(Task):
             if wrong:
                 details["wrong_fields"] = wrong[:MAX_WRONG_FIELDS]
         return Scored(scores, parsed=parsed.value, details=details)
+
+    def canonical_answer(self, example: Example, response: Response) -> str | None:
+        """The parsed JSON with sorted keys and no whitespace; None when no JSON value was found."""
+        if response.error:
+            return None
+        parsed = extract_json(response.text)
+        return canonical_json(parsed.value) if parsed.ok else None
+
+    def verify(self, example: Example, response: Response) -> bool | None:
+        """The answer parses as JSON and validates against the example's schema (no target read)."""
+        if response.error:
+            return False
+        parsed = extract_json(response.text)
+        return parsed.ok and validation_error(example.inputs["schema"], parsed.value) is None

@@ -11,8 +11,11 @@ from typing import Any, Literal
 from pydantic import Field
 
 from harness.models.base import BackendArgs, LoadOptions, ModelBackend
+from harness.models.hf import prompt_lookup
 from harness.models.hf.continuous import generate_continuous, serves
 from harness.models.hf.generation import eos_ids, generate_padded, render_prompts, template_takes_tools
+from harness.models.hf.prefix_cache import PrefixCache
+from harness.models.limits import Policy
 from harness.types import ModelCaps, Request, Response
 
 CONTINUOUS_CALL_BATCHES = 4  # a continuous-engine call takes this many --batch-size worths of requests
@@ -29,9 +32,30 @@ class HFArgs(BackendArgs):
     # (harness/models/hf/continuous.py). Off by default: on CPU it is slower than padded generate
     # (bench/README.md); meant for accelerators, where its paged kernels pay off.
     continuous: bool = False
+    # Causal models: prefill a batch's shared token prefix once and keep it across batches
+    # (harness/models/hf/prefix_cache.py), and decode greedy batches with batched prompt lookup
+    # (harness/models/hf/prompt_lookup.py). Both give generate's outputs: the fingerprint ignores them.
+    prefix_cache: bool = True
+    prompt_lookup: bool = True
+    # --constrained: the JSON-Schema grammar engine (None: grammar_engines.DEFAULT_ENGINE), and a cap on the
+    # tokens of any one JSON string (a decoding choice: both are in the fingerprint).
+    grammar: Literal["xgrammar", "llguidance"] | None = None
+    max_string_tokens: int | None = Field(default=None, ge=1)
+    # What a local model's tokens cost you, in USD per million input / output tokens (your GPU-hour price over
+    # the tokens an hour yields): the run's cost_usd and the @K cost curves of --samples use it. Unset: 0,
+    # and cost figures say no price was given. Not in the fingerprint: a price does not change answers.
+    price_in: float | None = Field(default=None, ge=0)
+    price_out: float | None = Field(default=None, ge=0)
     # Sequence-classification checkpoints only (harness/models/hf/classifier.py).
     oos_threshold: float | None = Field(default=None, ge=0, le=1)
     label_threshold: float | None = Field(default=None, ge=0, le=1)
+
+
+def local_policy(args: HFArgs) -> Policy:
+    """A local model's call policy: the price per token its user gave (``price_in``/``price_out``), else none."""
+    if args.price_in is None and args.price_out is None:
+        return Policy()
+    return Policy(price_in=args.price_in or 0.0, price_out=args.price_out or 0.0)
 
 
 class LocalBackend(ModelBackend):
@@ -82,6 +106,7 @@ class HFBackend(LocalBackend):
 
         self.model = model
         self.tokenizer = tokenizer
+        self.policy = local_policy(args)
         self.arch = arch
         self._fingerprint = fingerprint
         self._model_kind = model_kind
@@ -95,6 +120,8 @@ class HFBackend(LocalBackend):
         self.batch_rows = opts.batch_size
         self.batch_size = opts.batch_size * (CONTINUOUS_CALL_BATCHES if self.continuous else 1)
         self.eos_token_ids = eos_ids(model, tokenizer)
+        self.prefix_cache = PrefixCache() if args.prefix_cache and arch == "causal" else None
+        self.prompt_lookup = args.prompt_lookup and arch == "causal"
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         if arch == "causal":
@@ -104,7 +131,11 @@ class HFBackend(LocalBackend):
             native_tools=template_takes_tools(tokenizer),
             constrained_decoding=True,
         )
-        self.grammars = JsonSchemaGrammars(tokenizer, model.config.vocab_size, self.eos_token_ids)
+        self.grammars = JsonSchemaGrammars(
+            tokenizer, model.config.vocab_size, self.eos_token_ids, args.grammar, args.max_string_tokens
+        )
+        if opts.constrained:
+            self._fingerprint = {**fingerprint, "grammar": self.grammars.fingerprint}
 
     async def generate(self, requests: Sequence[Request], keys: Sequence[str] | None = None) -> list[Response]:
         """Generate in a worker thread, so the runner can store results while the next batch computes."""
@@ -127,14 +158,17 @@ class HFBackend(LocalBackend):
     def generate_batch(self, requests: list[Request]) -> list[Response]:
         """Render every prompt, then generate for those that rendered; a template failure is that sample's error.
 
-        Plain greedy batches go to the continuous engine; the rest to padded ``generate`` calls of at most
-        ``batch_rows`` rows.
+        Plain greedy batches go to the continuous engine when it is on; other greedy batches of causal models
+        to prompt-lookup decoding (on by default); the rest to padded ``generate`` calls; at most ``batch_rows``
+        rows at a time.
         """
         prompts, responses = render_prompts(self.tokenizer, requests)
         ready = [i for i, prompt in enumerate(prompts) if prompt is not None]
         batch, texts = [requests[i] for i in ready], [str(prompts[i]) for i in ready]
         if ready and serves(self, batch):
             outputs = generate_continuous(self, batch, texts)
+        elif ready and prompt_lookup.serves(self, batch):
+            outputs = generate_padded(self, batch, texts, decode=prompt_lookup.generate_lookup)
         else:
             outputs = generate_padded(self, batch, texts)
         for index, response in zip(ready, outputs, strict=True):
@@ -157,5 +191,6 @@ class HFBackend(LocalBackend):
         import torch
 
         self.model = None
+        self.prefix_cache = None
         if torch.cuda.is_available():
             torch.cuda.empty_cache()

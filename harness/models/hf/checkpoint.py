@@ -18,7 +18,7 @@ from typing import Any
 
 from harness.errors import BadInput, missing_extra
 from harness.models.base import LoadOptions, ModelBackend
-from harness.models.hf.backend import HFArgs, HFBackend
+from harness.models.hf.backend import HFArgs, HFBackend, local_policy
 from harness.models.hf.classifier import HFClassifierBackend
 from harness.models.hf.generation import first_line
 
@@ -40,12 +40,14 @@ TOKENIZER_FILES = (
 
 
 # The --model-arg options (HFArgs) each kind of checkpoint reads; a LoRA adapter's go to its causal or seq2seq base.
-SHARED_OPTIONS = ("dtype", "device", "trust_remote_code")
+SHARED_OPTIONS = ("dtype", "device", "trust_remote_code", "price_in", "price_out")
+# --constrained: the grammar engine and the cap on unbounded strings (issue 25).
+GRAMMAR_OPTIONS = ("grammar", "max_string_tokens")
 KIND_OPTIONS = {
-    "causal": (*SHARED_OPTIONS, "max_tokens", "continuous"),
-    "seq2seq": (*SHARED_OPTIONS, "max_tokens"),
+    "causal": (*SHARED_OPTIONS, "max_tokens", "continuous", "prefix_cache", "prompt_lookup", *GRAMMAR_OPTIONS),
+    "seq2seq": (*SHARED_OPTIONS, "max_tokens", *GRAMMAR_OPTIONS),
     "classifier": (*SHARED_OPTIONS, "oos_threshold", "label_threshold"),
-    "lora": (*SHARED_OPTIONS, "max_tokens", "continuous"),
+    "lora": (*SHARED_OPTIONS, "max_tokens", "continuous", "prefix_cache", "prompt_lookup", *GRAMMAR_OPTIONS),
 }
 
 
@@ -255,7 +257,7 @@ def load_classifier(path: Path, args: HFArgs, opts: LoadOptions, label: str) -> 
         "label_threshold": args.label_threshold,
     }
     model_kind, card = training_facts(path)
-    return HFClassifierBackend(
+    backend = HFClassifierBackend(
         model,
         tokenizer,
         fingerprint,
@@ -265,6 +267,8 @@ def load_classifier(path: Path, args: HFArgs, opts: LoadOptions, label: str) -> 
         args.label_threshold,
         training_card=card,
     )
+    backend.policy = local_policy(args)
+    return backend
 
 
 def read_adapter_base(path: Path) -> str:

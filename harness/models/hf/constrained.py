@@ -1,66 +1,154 @@
-"""Per-row controls of one generate call: JSON-Schema grammars (xgrammar), stop strings and budgets.
+"""Per-row controls of one generate call: JSON-Schema grammars (xgrammar or llguidance), stop strings and budgets.
 
 Only the transformers backend imports this module, so it may import torch, transformers and
-xgrammar at the top. ``xgrammar.contrib.hf.LogitsProcessor`` is not used: it needs every row
-constrained, one grammar object per batch, and leaves finished rows with a stale mask. Here each
-row has its own matcher or none; unconstrained and finished rows are never masked.
+xgrammar at the top (llguidance is imported by ``grammar_engines`` when it is the engine asked for).
+``xgrammar.contrib.hf.LogitsProcessor`` is not used: it needs every row constrained, one grammar
+object per batch, and leaves finished rows with a stale mask. Here each row has its own matcher or
+none; unconstrained and finished rows are never masked.
 
-JSON is compiled without free whitespace (``any_whitespace=False``): xgrammar then fixes the
-layout to ``{"a": 1, "b": [2, 3]}``, so a small model cannot loop on spaces or newlines.
+JSON is compiled without free whitespace: both engines fix the layout to ``{"a": 1, "b": [2, 3]}``, so a
+small model cannot loop on spaces or newlines. Every constrained sample
+records its engine and coverage (``grammar_complete``, and the keywords the grammar ignores or
+approximates); a schema the engine refuses falls back to free decoding with the reason.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 import xgrammar as xgr
 from transformers import LogitsProcessor, StoppingCriteria
 
+from harness.models.hf.grammar_engines import (
+    DEFAULT_ENGINE,
+    CompiledSchema,
+    GrammarRefused,
+    RowMatcher,
+    StringCap,
+    StringState,
+    engine_version,
+    make_engine,
+)
 from harness.types import Request, content_hash
 
 MAX_ERROR_CHARS = 200
 _LOG_PREFIX = re.compile(r"^\[[\d:.]+\]\s+\S+:\d+:\s*")  # "[09:44:57] /project/cpp/x.cc:4944: "
 
 
+@dataclass
+class RowConstraint:
+    """One constrained row: its compiled schema, its string cap, and the meta its Response will carry."""
+
+    schema: CompiledSchema
+    meta: dict[str, Any]
+    cap: StringCap | None = None
+
+    @property
+    def engine(self) -> Any:
+        """The engine that compiled the schema."""
+        return self.schema.engine
+
+    def matcher(self) -> LiveRow:
+        """A fresh matcher for this row, with its string cap."""
+        return LiveRow(self.schema.matcher(), self.cap, self.meta)
+
+
+class LiveRow:
+    """One row's grammar while it decodes: the engine's matcher, and the string cap on top of it.
+
+    A row that has spent ``cap.limit`` tokens inside one JSON string may only take the tokens its grammar
+    allows that also close the string (when there are any); each string so cut adds one to
+    ``meta["string_cap_hits"]``.
+    """
+
+    def __init__(self, matcher: RowMatcher, cap: StringCap | None, meta: dict[str, Any]) -> None:
+        self._matcher = matcher
+        self._cap = cap
+        self._meta = meta
+        self._string = StringState() if cap is not None else None
+
+    def fill(self, bitmask: torch.Tensor, row: int) -> None:
+        """Write the allowed next tokens into ``bitmask[row]``, narrowed by the string cap."""
+        self._matcher.fill(bitmask, row)
+        state, cap = self._string, self._cap
+        if state is None or cap is None or not state.inside or state.tokens < cap.limit:
+            return
+        closing = bitmask[row] & cap.quote_mask[: bitmask.shape[1]]
+        if not bool(closing.any()) or torch.equal(closing, bitmask[row]):
+            return  # the grammar cannot end the string yet (minLength, pattern), or only can: nothing to cut
+        bitmask[row] = closing
+        if not state.capped:
+            state.capped, state.hits = True, state.hits + 1
+            self._meta["string_cap_hits"] = state.hits
+
+    def accept(self, token: int) -> bool:
+        """Advance the matcher (and the string state) by one token; False when the grammar refuses it."""
+        if not self._matcher.accept(token):
+            return False
+        if self._string is not None and self._cap is not None:
+            self._string.feed(token, self._cap)
+        return True
+
+    def terminated(self) -> bool:
+        """Whether the row's grammar ended (it accepted an end token)."""
+        return self._matcher.terminated()
+
+
 @dataclass(frozen=True)
 class RowGrammar:
-    """What constrained decoding does for one request: a compiled grammar, or none, and why."""
+    """What constrained decoding does for one request: a row constraint, or none, and why."""
 
-    grammar: Any | None  # xgr.CompiledGrammar
-    meta: dict[str, Any]
+    grammar: RowConstraint | None
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 class JsonSchemaGrammars:
-    """Compiles JSON Schemas for one tokenizer and caches the result (or the refusal) by schema hash."""
+    """Compiles JSON Schemas with one engine for one tokenizer and caches the result (or the refusal) by hash.
 
-    def __init__(self, tokenizer: Any, vocab_size: int, stop_token_ids: Sequence[int]) -> None:
+    Args:
+        engine: ``xgrammar`` or ``llguidance`` (None: ``DEFAULT_ENGINE``).
+        max_string_tokens: cap on the tokens of any one JSON string in a constrained row (None: no cap).
+    """
+
+    def __init__(
+        self,
+        tokenizer: Any,
+        vocab_size: int,
+        stop_token_ids: Sequence[int],
+        engine: str | None = None,
+        max_string_tokens: int | None = None,
+    ) -> None:
         self._tokenizer = tokenizer
         self._vocab_size = vocab_size
-        self._stop_token_ids = list(stop_token_ids)
-        self._compiler: Any | None = None
-        self._cache: dict[str, Any] = {}
+        self.engine = make_engine(engine or DEFAULT_ENGINE, tokenizer, vocab_size, stop_token_ids)
+        self.max_string_tokens = max_string_tokens
+        self._cap: StringCap | None = None
+        self._cache: dict[str, CompiledSchema | str] = {}
 
     @property
-    def compiler(self) -> Any:
-        """The xgrammar compiler, built on first use (it indexes the whole vocabulary)."""
-        if self._compiler is None:
-            info = xgr.TokenizerInfo.from_huggingface(
-                self._tokenizer, vocab_size=self._vocab_size, stop_token_ids=self._stop_token_ids
-            )
-            self._compiler = xgr.GrammarCompiler(info, max_threads=2)
-        return self._compiler
+    def fingerprint(self) -> dict[str, Any]:
+        """The decoding choices grammars make: engine, its version, and the string cap."""
+        name = self.engine.name
+        return {"engine": name, "version": engine_version(name), "max_string_tokens": self.max_string_tokens}
 
-    def compile(self, schema: dict[str, Any]) -> Any:
-        """The compiled grammar for ``schema``, or the short error message xgrammar refused it with."""
+    @property
+    def cap(self) -> StringCap | None:
+        """The string cap, its vocabulary index built on first use; None without ``max_string_tokens``."""
+        if self.max_string_tokens is not None and self._cap is None:
+            self._cap = StringCap.for_tokenizer(self._tokenizer, self._vocab_size, self.max_string_tokens)
+        return self._cap
+
+    def compile(self, schema: dict[str, Any]) -> CompiledSchema | str:
+        """The compiled schema, or the short error message the engine refused it with."""
         key = content_hash(schema, length=32)
         if key not in self._cache:
             try:
-                self._cache[key] = self.compiler.compile_json_schema(schema, any_whitespace=False)
-            except Exception as exc:  # xgrammar raises RuntimeError/ValueError/TypeError on bad schemas
+                self._cache[key] = self.engine.compile(schema)
+            except GrammarRefused as exc:
                 self._cache[key] = short_error(exc)
         return self._cache[key]
 
@@ -69,9 +157,11 @@ class JsonSchemaGrammars:
         if not (request.constrained and request.response_schema is not None):
             return RowGrammar(None, {})
         compiled = self.compile(request.response_schema)
+        engine = self.engine.name
         if isinstance(compiled, str):
-            return RowGrammar(None, {"constrained_fallback": True, "constrained_error": compiled})
-        return RowGrammar(compiled, {"constrained": True})
+            return RowGrammar(None, {"constrained_fallback": True, "constrained_error": compiled, "grammar": engine})
+        meta = {"constrained": True, "grammar": engine, **compiled.coverage.meta()}
+        return RowGrammar(RowConstraint(compiled, meta, self.cap), meta)
 
 
 def short_error(exc: BaseException) -> str:
@@ -88,11 +178,14 @@ class BatchGrammarProcessor(LogitsProcessor):
     decoder start token (seq2seq); every later call sees one new token per row, which the row's
     matcher accepts. A row whose matcher terminated (it accepted EOS), or refuses the token because
     generation already finished that row and pads it, is retired and never masked again.
+
+    Args:
+        grammars: per row, a ``RowConstraint``, a ``CompiledSchema`` (no cap, no meta), or None.
     """
 
-    def __init__(self, grammars: Sequence[Any | None]) -> None:
-        self._matchers = [None if g is None else xgr.GrammarMatcher(g) for g in grammars]
-        vocab_sizes = [g.tokenizer_info.vocab_size for g in grammars if g is not None]
+    def __init__(self, grammars: Sequence[RowConstraint | CompiledSchema | None]) -> None:
+        self._matchers: list[RowMatcher | None] = [None if g is None else g.matcher() for g in grammars]
+        vocab_sizes = [g.engine.vocab_size for g in grammars if g is not None]
         self._vocab_size = vocab_sizes[0] if vocab_sizes else 0
         self._bitmask = xgr.allocate_token_bitmask(len(grammars), self._vocab_size) if vocab_sizes else None
         self._seen_len: int | None = None
@@ -109,7 +202,7 @@ class BatchGrammarProcessor(LogitsProcessor):
             return scores
         xgr.reset_token_bitmask(self._bitmask)
         for i in live:
-            self._matchers[i].fill_next_token_bitmask(self._bitmask, i)  # type: ignore[union-attr]
+            self._matchers[i].fill(self._bitmask, i)  # type: ignore[union-attr]
         return self._apply(scores, live)
 
     def _accept(self, tokens: list[int]) -> None:
@@ -118,7 +211,7 @@ class BatchGrammarProcessor(LogitsProcessor):
             matcher = self._matchers[i]
             if matcher is None:
                 continue
-            if matcher.is_terminated() or not matcher.accept_token(token) or matcher.is_terminated():
+            if matcher.terminated() or not matcher.accept(token) or matcher.terminated():
                 self._matchers[i] = None
 
     def _apply(self, scores: torch.FloatTensor, rows: list[int]) -> torch.FloatTensor:

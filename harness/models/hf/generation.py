@@ -7,7 +7,7 @@ backend import. torch, transformers and the grammar module are imported inside t
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from harness.types import Request, Response
@@ -23,6 +23,8 @@ class Generator(Protocol):
     grammars: Any  # constrained.JsonSchemaGrammars
     batch_rows: int  # rows decoded at once
     continuous: bool  # plain greedy batches go to the continuous engine
+    prefix_cache: Any  # prefix_cache.PrefixCache, or None when shared-prefix reuse is off
+    prompt_lookup: bool  # greedy batches of causal models decode with prompt lookup (prompt_lookup.py)
 
     def seed_for(self, requests: Sequence[Request]) -> int:
         """The torch seed of one generate call."""
@@ -81,11 +83,16 @@ def render_prompts(tokenizer: Any, requests: Sequence[Request]) -> tuple[list[st
 
 
 def decoding_kwargs(backend: Generator, temperature: float, max_new_tokens: int) -> dict[str, Any]:
-    """generate() arguments: greedy unless sampling is asked for, and none of the checkpoint's own tweaks."""
+    """generate() arguments: greedy, and none of the checkpoint's own tweaks.
+
+    A row asking for sampling (temperature above 0) is sampled by ``sampling.RowSampler``, a logits processor
+    with a generator of the row's own, so ``generate`` itself always picks greedily; ``temperature`` is kept in
+    the signature for callers and ignored.
+    """
     return {
         "max_new_tokens": max_new_tokens,
-        "do_sample": temperature > 0,
-        "temperature": temperature if temperature > 0 else 1.0,
+        "do_sample": False,
+        "temperature": 1.0,
         "top_k": 0,
         "top_p": 1.0,
         "num_beams": 1,
@@ -96,13 +103,34 @@ def decoding_kwargs(backend: Generator, temperature: float, max_new_tokens: int)
     }
 
 
-def generate_padded(backend: Generator, requests: list[Request], prompts: list[str]) -> list[Response]:
-    """Padded ``generate`` calls of at most ``batch_rows`` rows each."""
+def generate_padded(
+    backend: Generator,
+    requests: list[Request],
+    prompts: list[str],
+    decode: Callable[[Generator, list[Request], list[str]], list[Response]] | None = None,
+) -> list[Response]:
+    """Padded batches of at most ``batch_rows`` rows each, decoded by ``decode`` (default: ``generate_rows``)."""
     outputs: list[Response] = []
     for at in range(0, len(requests), backend.batch_rows):
         rows = slice(at, at + backend.batch_rows)
-        outputs += generate_rows(backend, requests[rows], prompts[rows])
+        outputs += (decode or generate_rows)(backend, requests[rows], prompts[rows])
     return outputs
+
+
+def encode_prompts(backend: Generator, prompts: list[str]) -> dict[str, Any]:
+    """The batch's model inputs: left-padded prompts, or ``[prefix][pads][suffix]`` over a shared prefix's cache.
+
+    With a shared prefix (``prefix_cache.py``) the dict also holds ``cache``, the prefix's KV cache for every
+    row; ``generate`` then prefills only the suffixes and derives every token's position from the mask.
+    """
+    tokenizer, model = backend.tokenizer, backend.model
+    chat = bool(tokenizer.chat_template)  # the template already holds any BOS token
+    if backend.arch == "causal" and backend.prefix_cache is not None:
+        ids = tokenizer(prompts, add_special_tokens=not chat)["input_ids"]
+        layout = backend.prefix_cache.layout(model, ids, tokenizer.pad_token_id)
+        if layout is not None:
+            return {"input_ids": layout.input_ids, "attention_mask": layout.attention_mask, "cache": layout.cache}
+    return dict(tokenizer(prompts, padding=True, return_tensors="pt", add_special_tokens=not chat).to(model.device))
 
 
 def generate_rows(backend: Generator, requests: list[Request], prompts: list[str]) -> list[Response]:
@@ -111,16 +139,18 @@ def generate_rows(backend: Generator, requests: list[Request], prompts: list[str
     from transformers import LogitsProcessorList, StoppingCriteriaList
 
     from harness.models.hf.constrained import BatchGrammarProcessor, RowStops
+    from harness.models.hf.sampling import RowSampler
 
     tokenizer, model = backend.tokenizer, backend.model
-    chat = bool(tokenizer.chat_template)  # the template already holds any BOS token
-    encoded = tokenizer(prompts, padding=True, return_tensors="pt", add_special_tokens=not chat).to(model.device)
+    encoded = encode_prompts(backend, prompts)
     # Causal outputs repeat the prompt; seq2seq outputs start with the decoder start token.
     start = encoded["input_ids"].shape[1] if backend.arch == "causal" else 1
     rows = [backend.grammars.for_request(r) for r in requests]
     budgets = [r.max_tokens for r in requests]
     stops = RowStops(tokenizer, [r.stop for r in requests], budgets, start, backend.eos_token_ids)
-    processors = [BatchGrammarProcessor([row.grammar for row in rows])] if any(row.grammar for row in rows) else []
+    # The grammar's mask first, then per-row sampling among the tokens it allows.
+    processors: list[Any] = [BatchGrammarProcessor([r.grammar for r in rows])] if any(r.grammar for r in rows) else []
+    processors += [RowSampler(requests, backend.seed_for(requests))] if RowSampler.wanted(requests) else []
     torch.manual_seed(backend.seed_for(requests))
     scored = any(r.logprobs for r in requests)  # per-step scores cost memory: only when asked for
     try:
