@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from harness.errors import BadInput, HarnessError
 from harness.lifecycle import NO_RESULT, Aggregate, RunSummary, complete_run, open_derived_run
 from harness.registry import get_task
-from harness.runner import aggregate_run, data_hash, select_examples, with_selection_facts
+from harness.runner import aggregate_run, data_hash, score_sample, select_examples
 from harness.store import RunRecord, Store
 from harness.store.runs import run_extras
 from harness.store.samples import example_from_row
@@ -58,7 +58,7 @@ def rescore(run_ref: str, db: str, task_dir: str | None = None) -> RescoreSummar
     stored = _stored_samples(store, old)
     selected = _current_data(task, config, old)
     _check_same_data(old.run_id, stored, selected)
-    results = [_rescored(task, sample) for samples in stored.values() for sample in samples]
+    results = [_rescored(task, sample, config.samples) for samples in stored.values() for sample in samples]
     new_hash = data_hash(selected)
     key = config.resume_key(task.version, new_hash, old.model_fingerprint)
     new_id = open_derived_run(store, key, _run_fields(store, old, task, new_hash))
@@ -202,17 +202,17 @@ def _content(example: Example) -> str:
     return canonical_json([example.inputs, example.target, list(example.tags)])
 
 
-def _rescored(task: Task, sample: SampleResult) -> SampleResult:
-    """The stored sample with the current scorer's verdict; a scorer that raises is one line naming the example."""
+def _rescored(task: Task, sample: SampleResult, samples: int) -> SampleResult:
+    """The stored sample with the current scorer's verdict, as the runner scores it; a scorer that raises is one
+    line naming the example."""
     example = sample.example
     try:
-        scored = task.score(example, sample.response)
+        scored = score_sample(task, example, sample.response, samples)
     except Exception as exc:
         raise BadInput(
             f"task {task.name}: score failed on example '{example.id}' ({example.split}): "
             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} — fix the scorer and score again"
         ) from None
-    scored = with_selection_facts(task, example, sample.response, scored)
     return SampleResult(example, sample.request_hash, sample.response, scored, attempt=sample.attempt)
 
 

@@ -406,11 +406,16 @@ async def generate_batch(
     for unit, request_hash, response in zip(batch, hashes, responses, strict=True):
         if response.latency_ms is None:
             response = response.with_latency(elapsed_ms)
-        scored = task.score(unit.example, response)
-        if sampling.samples > 1:
-            scored = with_selection_facts(task, unit.example, response, scored)
+        scored = score_sample(task, unit.example, response, sampling.samples)
         results.append(SampleResult(unit.example, request_hash, response, scored, attempt=unit.attempt))
     return results
+
+
+def score_sample(task: Task, example: Example, response: Response, samples: int) -> Scored:
+    """The task's verdict on one response; in a run of several attempts per example (``samples`` > 1), with the
+    canonical answer and verifier verdict the selectors read (:func:`with_selection_facts`)."""
+    scored = task.score(example, response)
+    return with_selection_facts(task, example, response, scored) if samples > 1 else scored
 
 
 def with_selection_facts(task: Task, example: Example, response: Response, scored: Scored) -> Scored:

@@ -137,8 +137,7 @@ class SampleQueries(Connections):
                             record[key] = json.loads(record[key])
                     if "attempt" not in record:  # the values the schema-4 upgrade would give it
                         record["attempt"] = 0
-                        cached = (record["meta"] or {}).get("cached")
-                        record["cost_paid_usd"] = 0.0 if cached else record["cost_usd"]
+                        record["cost_paid_usd"] = paid_cost(record["cost_usd"], record["meta"] or {})
                     yield record
 
     def sample_scores(self, run_id: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -175,11 +174,10 @@ def example_from_row(row: dict[str, Any]) -> Example:
     return Example(row["example_id"], row["split"], row["input"] or {}, row["target"], tuple(row["tags"] or ()))
 
 
-def paid_cost(response: Response) -> float | None:
-    """What this run paid for a response: nothing when the response cache served it, else its cost."""
-    if response.meta.get("cached"):
-        return 0.0
-    return response.cost_usd
+def paid_cost(cost_usd: float | None, meta: dict[str, Any]) -> float | None:
+    """What a run paid for an answer costing ``cost_usd``: nothing when the response cache served it (its
+    ``meta.cached``), else its cost. (The schema-4 upgrade applies the same rule in SQL.)"""
+    return 0.0 if meta.get("cached") else cost_usd
 
 
 def _sample_row(run_id: str, result: SampleResult) -> tuple[Any, ...]:
@@ -208,6 +206,6 @@ def _sample_row(run_id: str, result: SampleResult) -> tuple[Any, ...]:
         response.tokens_in,
         response.tokens_out,
         response.cost_usd,
-        paid_cost(response),
+        paid_cost(response.cost_usd, response.meta),
         canonical_json(meta) if meta else None,
     )
