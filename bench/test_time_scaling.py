@@ -3,6 +3,11 @@ pass@k / pass^k at every k, with the tokens (and dollars) spent per example, bes
 
     python bench/test_time_scaling.py --limit 30 --samples 8             # gis_command and function_calling
     python bench/test_time_scaling.py --task gis_command --limit 10 --max-tokens 96
+    python bench/test_time_scaling.py --task gis_command --model ./gis-full --db k.duckdb --price-out 0.02
+
+``--model`` takes any local model ``harness run`` takes (a ``harness finetune`` checkpoint, say); ``--db`` keeps
+the two runs (the leaderboard's cost page then plots each k); ``--price-in``/``--price-out`` assign the
+model a price in USD per million tokens (a local model has none of its own), so the dollar column is not 0.
 
 Everything runs on one torch thread, offline, into a throw-away store. The greedy run (N = 1, temperature 0)
 is the reference each curve is read against: it is what ``harness run`` measures without ``--samples``.
@@ -29,14 +34,18 @@ FAMILIES = ("vote", "verify", "pass", "pass^", "tokens", "cost_usd")
 def run(task: str, db: str, args: argparse.Namespace, samples: int) -> tuple[RunSummary, float]:
     """One run of smollm2-135m on the task's first ``--limit`` test and ood examples; (summary, wall seconds)."""
     model_args = {"max_tokens": str(args.max_tokens)} if args.max_tokens else {}
+    for name in ("price_in", "price_out"):
+        if getattr(args, name) is not None:
+            model_args[name] = str(getattr(args, name))
     config = RunConfig(
         task=task,
-        model="smollm2-135m",
+        model=args.model,
         splits=("test", "ood"),
         limit=args.limit,
         samples=samples,
         db=db,
         cache=False,
+        label=f"{args.label or Path(args.model).name}{'' if samples == 1 else f' N={samples}'}",
         threads=1,
         batch_size=args.batch_size,
         model_args=model_args,
@@ -80,17 +89,28 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--max-tokens", type=int, default=None, help="cap every answer (slow machines)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", default="smollm2-135m", help="a local model harness run takes")
+    parser.add_argument("--label", default=None, help="the runs' label (default: the model's name)")
+    parser.add_argument("--db", default=None, help="keep the runs in this store (default: a throw-away one)")
+    parser.add_argument("--price-in", type=float, default=None, help="USD per million prompt tokens")
+    parser.add_argument("--price-out", type=float, default=None, help="USD per million generated tokens")
     args = parser.parse_args()
     torch.set_num_threads(1)
     tasks = args.task or ["gis_command", "function_calling"]
     cap = f", answers capped at {args.max_tokens} tokens" if args.max_tokens else ""
+    priced = args.price_in is not None or args.price_out is not None
+    price = (
+        f"assigned price ${args.price_in or 0:g} / ${args.price_out or 0:g} per 1M tokens in / out (no money spent)"
+        if priced
+        else "local price not set, so $ is 0"
+    )
     print(
-        f"smollm2-135m, 1 torch thread, first {args.limit} test + {args.limit} ood examples, "
-        f"N={args.samples} at temperature 0.7{cap}; local price not set, so $ is 0"
+        f"{args.model}, 1 torch thread, first {args.limit} test + {args.limit} ood examples, "
+        f"N={args.samples} at temperature 0.7{cap}; {price}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for task in tasks:
-            db = str(Path(tmp) / f"{task}.duckdb")
+            db = args.db or str(Path(tmp) / f"{task}.duckdb")
             greedy, greedy_s = run(task, db, args, samples=1)
             sampled, sampled_s = run(task, db, args, samples=args.samples)
             print_curves(task, greedy, sampled)

@@ -184,33 +184,48 @@ class Browser:
         return out
 
 
-def capture(db: str, out: str, page: str = "overview", width: int = 1600, height: int = 1000) -> Path:
-    """Start the app on ``db``, open ``page`` once it has drawn, screenshot it, stop the app."""
+def capture(
+    db: str,
+    out: str,
+    page: str = "overview",
+    width: int = 1600,
+    height: int = 1000,
+    params: dict[str, str] | None = None,
+) -> Path:
+    """Start the app on ``db``, open ``page`` (with the page's own URL ``params``, e.g. Versus's ``a`` and ``b``)
+    once it has drawn, screenshot it, stop the app."""
+    from urllib.parse import urlencode
+
     from harness.leaderboard.serve import free_port, start
 
     server = start(db, free_port())
     try:
         server.wait_until_up()
         with Browser(width, height) as browser:
-            browser.open(f"{server.url}/?page={page}")
+            browser.open(f"{server.url}/?{urlencode({'page': page, **(params or {})})}")
             return browser.screenshot(out)
     finally:
         server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m harness.leaderboard.screenshot --db DB --out PNG [--page overview] [--size 1600x1000]``."""
+    """``python -m harness.leaderboard.screenshot --db DB --out PNG [--page P] [--size WxH] [--a A --b B]``."""
     parser = argparse.ArgumentParser(
         prog="python -m harness.leaderboard.screenshot", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--db", default=os.environ.get(DB_ENV, DEFAULT_DB), help="results store")
     parser.add_argument("--out", default="docs/img/overview.png", help="PNG to write")
-    parser.add_argument("--page", default="overview", choices=["overview", "task", "cost", "samples", "history"])
+    parser.add_argument(
+        "--page", default="overview", choices=["overview", "task", "cost", "samples", "history", "versus"]
+    )
     parser.add_argument("--size", default="1600x1000", help="window WIDTHxHEIGHT")
+    parser.add_argument("--a", help="--page versus: model A's label")
+    parser.add_argument("--b", help="--page versus: model B's label")
     args = parser.parse_args(argv)
     width, _, height = args.size.partition("x")
+    params = {name: value for name, value in (("a", args.a), ("b", args.b)) if value}
     try:
-        path = capture(args.db, args.out, args.page, int(width), int(height))
+        path = capture(args.db, args.out, args.page, int(width), int(height), params)
     except (HarnessError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -109,3 +109,21 @@ def test_static_export_opens_in_chromium_from_a_file(browser, tmp_path):
     assert all(link.startswith("file://") for link in links) and any(link.endswith("/cost.html") for link in links)
     png = browser.screenshot(artifact_dir(tmp_path) / "leaderboard-export.png")
     assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_versus_page_opens_on_the_models_its_link_names(served, browser):
+    server, _ = served
+    browser.open(f"{server.url}/?page=versus&a=big-api&b=tiny-ft", needles=("Verdict",), timeout_s=180)
+    text = browser.text()
+    verdicts = [line for line in text.splitlines() if " on schema_json/test " in line or " on toy_intent/test " in line]
+    assert len(verdicts) == 2 and all(line.startswith("big-api is ") and " tiny-ft on " in line for line in verdicts)
+
+
+def test_screenshot_command_draws_the_versus_page_for_two_labels(tmp_path):
+    from harness.leaderboard import screenshot
+
+    fixture = build_store(str(tmp_path / "results.duckdb"))
+    out = artifact_dir(tmp_path) / "leaderboard-versus.png"
+    args = ["--db", fixture.db, "--out", str(out), "--page", "versus", "--a", "tiny-ft", "--b", "big-api"]
+    assert screenshot.main(args) == 0
+    assert out.stat().st_size > 10_000 and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

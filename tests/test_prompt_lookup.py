@@ -15,7 +15,16 @@ from harness.models.base import LoadOptions
 from harness.models.hf import prompt_lookup
 from harness.models.hf.backend import HFBackend
 from harness.models.hf.generation import encode_prompts, render_prompt
-from harness.models.hf.prompt_lookup import LookupDecoder, lookup_rows, propose, serves
+from harness.models.hf.prompt_lookup import (
+    LookupDecoder,
+    Row,
+    agreement,
+    choose_width,
+    expected_kept,
+    lookup_rows,
+    propose,
+    serves,
+)
 from harness.registry import get_task, resolve_model
 from harness.task import RenderOptions
 from harness.types import Message, Request
@@ -134,6 +143,44 @@ def test_partly_right_proposals_leave_masked_holes_that_change_nothing(
     monkeypatch.setattr(prompt_lookup, "propose", oracle)
     passes, tokens = passes_and_outputs(on, requests)
     assert tokens == greedy and passes < plain_passes
+
+
+def test_agreement_counts_the_run_that_held_and_the_first_miss() -> None:
+    assert agreement([5, 6, 7], [5, 6, 9, 9]) == (2, 3)  # 5 and 6 held, 7 was greedy's choice where 9 was proposed
+    assert agreement([5, 6, 7], [5, 6, 7, 8]) == (3, 3)  # all three held; the fourth was never scored
+    assert agreement([4], [3, 2]) == (0, 1)  # a plain step: the first proposed token would have missed
+    assert agreement([4], [4, 2]) == (1, 1)
+
+
+def test_the_pass_widens_only_where_proposals_hold() -> None:
+    def rows(acceptance: float, count: int = 8) -> list[Row]:
+        return [Row(prompt=[1], budget=100, stops=(), matcher=None, matched=acceptance, tried=1.0)] * count
+
+    ten = [list(range(10))] * 8
+    assert choose_width(rows(0.05), ten) == 1  # seldom holds: a wider pass costs more than it keeps
+    assert choose_width(rows(0.95), ten) >= 6
+    assert choose_width(rows(0.95), [[]] * 8) == 1  # nothing to propose
+    assert 1 < choose_width(rows(0.6), ten) < choose_width(rows(0.9), ten)
+    assert expected_kept(1.0, 4) == 4 and expected_kept(0.5, 2) == pytest.approx(0.75)
+
+
+def test_rows_whose_proposals_miss_fall_back_to_plain_steps(
+    pairs: dict[str, tuple[HFBackend, HFBackend]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Proposals that never hold: after a few tries every pass is one token wide, and learning goes on for free."""
+    on, _ = pairs["random"]
+    requests = [ask(u, max_tokens=40) for u in ("red", "the quick brown fox", "call get_weather(location='Berlin')")]
+    _, greedy = passes_and_outputs(on, requests)
+    wrong = {t for tokens in greedy for t in tokens}
+    never = next(t for t in range(300) if t not in wrong)  # a token no row ever emits
+    monkeypatch.setattr(prompt_lookup, "propose", lambda sequence, length: [never] * min(length, 3))
+    widths: list[int] = []
+    real_choose = prompt_lookup.choose_width
+    monkeypatch.setattr(prompt_lookup, "choose_width", lambda r, c: widths.append(real_choose(r, c)) or widths[-1])
+    passes, tokens = passes_and_outputs(on, requests)
+    assert tokens == greedy
+    assert widths[0] > 1 and set(widths[6:]) == {1}  # tried at first (the prior), then given up
+    assert passes == 1 + len(widths) == max(len(t) for t in greedy)  # one kept token per row per pass, as generate
 
 
 @pytest.mark.parametrize("name", ["random", "copying"])

@@ -8,6 +8,14 @@ longest run of proposals equal to the model's own greedy choice, plus that choic
 disagreement (or after the last proposal). Every kept token is the one greedy decoding would have
 picked, so the output is greedy decoding's, with fewer forward passes when proposals hold.
 
+A verification pass is not free: on a CPU its cost grows with the tokens it scores (8 rows × 9 tokens
+take about 3 times a plain 8 × 1 step for smollm2-135m), and every row pays the widest row's width. So
+each step chooses one width for the batch: the one that keeps the most tokens per unit of cost, from each
+row's acceptance rate (how often its proposals have matched greedy's choice lately, updated for free at
+plain steps too) and a cost model of a pass (``TOKEN_COST``). Where proposals seldom hold (schema_json's
+free-running outputs) the steps stay plain, one token wide; where they hold (intent's label names) the
+passes widen. The width changes how many passes are made, never which tokens are kept.
+
 transformers' prompt lookup (``prompt_lookup_num_tokens``) takes batch size 1 only. Here rows accept
 different numbers of tokens: the KV cache keeps one length for the batch, so a row's rejected proposals
 stay in it as masked holes (attention mask 0); position ids count a row's real tokens only, so every
@@ -36,8 +44,14 @@ from harness.models.hf.prefix_cache import plain_dynamic
 from harness.types import Request, Response
 
 MAX_NGRAM = 3  # the longest n-gram looked up
-FIRST_PROPOSAL = 4  # tokens a row proposes at first; grows by 2 while all are kept, shrinks by 1 otherwise
-MAX_PROPOSAL = 10
+MAX_PROPOSAL = 10  # the most tokens a row proposes in one pass
+# The cost of a pass over R rows of width W, in units of its fixed cost (reading the weights, Python and kernel
+# overheads): 1 + TOKEN_COST * R * W. Measured for smollm2-135m on one thread of this project's 2-core CPU:
+# 8 rows x 1 token 288 ms, 8 rows x 9 tokens 844 ms, so each token adds about 4% of the fixed 218 ms. A GPU's
+# share is far smaller (wider passes are nearly free there); a larger share only makes the controller wary.
+TOKEN_COST = 0.04
+ACCEPTANCE_PRIOR = (1.0, 2.0)  # (matched, tried) a row starts from: 0.5 of its proposed tokens held
+ACCEPTANCE_DECAY = 0.8  # weight of a row's past evidence at each update: its rate follows its latest stretch
 HOLES_SQUEEZED_AT = 0.5  # squeeze masked entries out of the cache when they are this share of it
 
 
@@ -84,8 +98,19 @@ class Row:
     logprobs: list[float] | None = None  # per kept token, when the request asks for log-probabilities
     out: list[int] = field(default_factory=list)
     stopped_at: int | None = None
-    proposal: int = FIRST_PROPOSAL
+    matched: float = ACCEPTANCE_PRIOR[0]  # decayed count of proposed tokens greedy agreed with
+    tried: float = ACCEPTANCE_PRIOR[1]  # decayed count of proposed tokens whose fate is known
     real: int = 0  # real tokens of this row in the KV cache: the position of its next one
+
+    @property
+    def acceptance(self) -> float:
+        """The share of this row's proposed tokens that held lately (each given the ones before it held)."""
+        return self.matched / self.tried
+
+    def learn(self, matched: int, tried: int) -> None:
+        """Record that ``matched`` of ``tried`` proposed tokens held (``tried`` counts the first that did not)."""
+        self.matched = ACCEPTANCE_DECAY * self.matched + matched
+        self.tried = ACCEPTANCE_DECAY * self.tried + tried
 
     @property
     def done(self) -> bool:
@@ -141,8 +166,9 @@ class LookupDecoder:
     def step(self, torch: Any) -> None:
         """One forward pass over every live row's last token and its proposals; keep what greedy agrees with."""
         rows = [self.rows[i] for i in self.live]
-        proposals = [propose(row.prompt + row.out, min(row.proposal, row.budget - len(row.out) - 1)) for row in rows]
-        width = 1 + max(len(p) for p in proposals)
+        candidates = [propose(row.prompt + row.out, min(MAX_PROPOSAL, row.budget - len(row.out) - 1)) for row in rows]
+        width = choose_width(rows, candidates)
+        proposals = [p[: width - 1] for p in candidates]
         inputs = [[row.out[-1], *p] + [self.pad] * (width - 1 - len(p)) for row, p in zip(rows, proposals, strict=True)]
         device = self.mask.device
         starts = torch.tensor([row.real for row in rows], device=device)[:, None]
@@ -160,11 +186,10 @@ class LookupDecoder:
         logits = output.logits.float()
         greedy = logits.argmax(dim=-1).tolist()
         kept_lengths = []
-        for index, (row, proposal) in enumerate(zip(rows, proposals, strict=True)):
+        for index, (row, proposal, candidate) in enumerate(zip(rows, proposals, candidates, strict=True)):
             kept = self.verify(row, proposal, logits[index], greedy[index])
-            if proposal:
-                grown = len(kept) > len(proposal)
-                row.proposal = min(MAX_PROPOSAL, row.proposal + 2) if grown else max(1, row.proposal - 1)
+            if candidate:  # a plain step still tells whether the first proposed token would have held
+                row.learn(*agreement(kept, candidate))
             row.real += len(kept)  # the row's last token and its kept proposals are now real cache entries
             kept_lengths.append(len(kept))
             self.keep(row, kept)
@@ -281,6 +306,36 @@ class LookupDecoder:
             layer.keys = torch.gather(layer.keys, 2, index)
             layer.values = torch.gather(layer.values, 2, index)
         self.mask = torch.gather(self.mask, 1, order)
+
+
+def agreement(kept: Sequence[int], candidate: Sequence[int]) -> tuple[int, int]:
+    """(proposed tokens that held, proposed tokens whose fate is known): the leading run of ``candidate`` equal to
+    the tokens greedy kept, plus the first that differed, where one did within ``kept``."""
+    matched = 0
+    while matched < min(len(kept), len(candidate)) and kept[matched] == candidate[matched]:
+        matched += 1
+    return matched, matched + int(matched < min(len(kept), len(candidate)))
+
+
+def expected_kept(acceptance: float, proposed: int) -> float:
+    """Expected proposed tokens kept when each holds with probability ``acceptance`` given the ones before it."""
+    if acceptance >= 1.0:
+        return float(proposed)
+    return acceptance * (1 - acceptance**proposed) / (1 - acceptance)
+
+
+def choose_width(rows: Sequence[Row], candidates: Sequence[Sequence[int]]) -> int:
+    """The pass width (1 + proposed tokens) that keeps the most tokens per unit of cost, by ``TOKEN_COST``'s model."""
+    widest = 1 + max(len(c) for c in candidates)
+    best, best_rate = 1, 0.0
+    for width in range(1, widest + 1):
+        kept = sum(
+            1 + expected_kept(r.acceptance, min(len(c), width - 1)) for r, c in zip(rows, candidates, strict=True)
+        )
+        rate = kept / (1 + TOKEN_COST * len(rows) * width)
+        if rate > best_rate * (1 + 1e-9):
+            best, best_rate = width, rate
+    return best
 
 
 def generate_lookup(backend: Any, requests: list[Request], prompts: list[str]) -> list[Response]:
