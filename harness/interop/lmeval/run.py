@@ -67,6 +67,20 @@ def check_config(config: RunConfig) -> None:
     for option, value in given.items():
         if value:
             raise BadInput(f"{option}: not available for lm-eval tasks (lm-eval builds the prompts from its own data)")
+    decoding = {
+        f"--samples {config.samples}": config.samples > 1,
+        "--temperature": config.temperature is not None,
+        "--top-p": config.top_p is not None,
+    }
+    for option, value in decoding.items():
+        if value:
+            raise BadInput(
+                f"{option}: not available for lm-eval tasks (the task's YAML sets its generation_kwargs and repeats)"
+            )
+    if config.workers:
+        raise BadInput("--workers: not available for lm-eval tasks (lm-eval evaluates in one process); leave it out")
+    if config.batch:
+        raise BadInput("--batch: not available for lm-eval tasks (provider batch APIs serve harness tasks only)")
     if config.splits and tuple(config.splits) != (SPLIT,):
         raise BadInput(f"--split {','.join(config.splits)}: an lm-eval task is stored as split '{SPLIT}' only")
 
