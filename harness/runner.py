@@ -134,8 +134,7 @@ def attempt_seed(seed: int, example_id: str, attempt: int) -> int:
 
 def check_sampling(config: RunConfig, model: ModelBackend) -> None:
     """Refuse attempts the model cannot give (a replay file with fewer outputs per id); warn of identical ones."""
-    inner = getattr(model, "inner", model)  # the wrapper's backend
-    limit = getattr(inner, "max_attempts", None)
+    limit = model.max_attempts
     if limit is not None and config.samples > limit:
         held = "one output per id" if limit == 1 else f"{limit} outputs per id"
         raise BadInput(

@@ -54,6 +54,12 @@ class ModelBackend(ABC):
         """The card of a fine-tuned checkpoint (its ``training.json``, no machine paths), else None."""
         return None
 
+    @property
+    def max_attempts(self) -> int | None:
+        """The most different attempts per example this model can give (``--samples`` above it is refused);
+        None: any (models decode again; a replay file holds a fixed number of outputs per id)."""
+        return None
+
     @abstractmethod
     async def generate(self, requests: Sequence[Request], keys: Sequence[str] | None = None) -> list[Response]:
         """One Response per Request, in order; a failed sample sets ``Response.error``.

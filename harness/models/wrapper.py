@@ -99,6 +99,11 @@ class Middleware(ModelBackend):
         return self.inner.model_kind
 
     @property
+    def max_attempts(self) -> int | None:
+        """The wrapped backend's limit on attempts per example."""
+        return self.inner.max_attempts
+
+    @property
     def training_card(self) -> dict[str, Any] | None:
         """The wrapped backend's training card."""
         return self.inner.training_card
