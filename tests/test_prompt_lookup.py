@@ -179,7 +179,7 @@ def test_rows_whose_proposals_miss_fall_back_to_plain_steps(
     monkeypatch.setattr(prompt_lookup, "choose_width", lambda r, c: widths.append(real_choose(r, c)) or widths[-1])
     passes, tokens = passes_and_outputs(on, requests)
     assert tokens == greedy
-    assert widths[0] > 1 and set(widths[6:]) == {1}  # tried at first (the prior), then given up
+    assert widths[0] > 1 and set(widths[12:]) == {1}  # tried at first (the prior), then given up
     assert passes == 1 + len(widths) == max(len(t) for t in greedy)  # one kept token per row per pass, as generate
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from harness.errors import BadInput, missing_extra
 from harness.models.base import LoadOptions, ModelBackend
+from harness.models.hf.attention import use_packed_sdpa
 from harness.models.hf.backend import HFArgs, HFBackend, local_policy
 from harness.models.hf.classifier import HFClassifierBackend
 from harness.models.hf.generation import first_line
@@ -215,6 +216,8 @@ def load_model(path: Path, kind: str, args: HFArgs, opts: LoadOptions, label: st
     except (OSError, ValueError, KeyError) as exc:
         raise BadInput(f"{path}: cannot load the {kind} checkpoint: {first_line(exc)}") from None
     model.to(device).eval()
+    if kind == "causal" and not args.continuous:  # transformers' continuous batching takes sdpa by name only
+        use_packed_sdpa(model)  # the same attention, without copying the KV cache for short passes
     torch.manual_seed(opts.seed)
     fingerprint = {
         "spec": label,

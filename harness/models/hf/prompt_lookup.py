@@ -9,7 +9,7 @@ disagreement (or after the last proposal). Every kept token is the one greedy de
 picked, so the output is greedy decoding's, with fewer forward passes when proposals hold.
 
 A verification pass is not free: on a CPU its cost grows with the tokens it scores (8 rows × 9 tokens
-take about 3 times a plain 8 × 1 step for smollm2-135m), and every row pays the widest row's width. So
+take about 1.6 times a plain 8 × 1 step for smollm2-135m), and every row pays the widest row's width. So
 each step chooses one width for the batch: the one that keeps the most tokens per unit of cost, from each
 row's acceptance rate (how often its proposals have matched greedy's choice lately, updated for free at
 plain steps too) and a cost model of a pass (``TOKEN_COST``). Where proposals seldom hold (schema_json's
@@ -46,10 +46,11 @@ from harness.types import Request, Response
 MAX_NGRAM = 3  # the longest n-gram looked up
 MAX_PROPOSAL = 10  # the most tokens a row proposes in one pass
 # The cost of a pass over R rows of width W, in units of its fixed cost (reading the weights, Python and kernel
-# overheads): 1 + TOKEN_COST * R * W. Measured for smollm2-135m on one thread of this project's 2-core CPU:
-# 8 rows x 1 token 288 ms, 8 rows x 9 tokens 844 ms, so each token adds about 4% of the fixed 218 ms. A GPU's
-# share is far smaller (wider passes are nearly free there); a larger share only makes the controller wary.
-TOKEN_COST = 0.04
+# overheads): 1 + TOKEN_COST * R * W. Measured for smollm2-135m on one thread of this project's 2-core CPU with the
+# packed attention of attention.py: 8 rows x 1 token 263 ms and 8 x 9 tokens 419 ms over intent's ~930-token
+# prompts, 184 and 291 ms over schema_json's, so each token adds about 1% of the fixed cost. A GPU's share is
+# smaller still (wider passes are nearly free there); a larger share only makes the controller wary.
+TOKEN_COST = 0.01
 ACCEPTANCE_PRIOR = (1.0, 2.0)  # (matched, tried) a row starts from: 0.5 of its proposed tokens held
 ACCEPTANCE_DECAY = 0.8  # weight of a row's past evidence at each update: its rate follows its latest stretch
 HOLES_SQUEEZED_AT = 0.5  # squeeze masked entries out of the cache when they are this share of it
