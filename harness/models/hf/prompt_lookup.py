@@ -12,9 +12,10 @@ A verification pass is not free: on a CPU its cost grows with the tokens it scor
 take about 1.6 times a plain 8 × 1 step for smollm2-135m), and every row pays the widest row's width. So
 each step chooses one width for the batch: the one that keeps the most tokens per unit of cost, from each
 row's acceptance rate (how often its proposals have matched greedy's choice lately, updated for free at
-plain steps too) and a cost model of a pass (``TOKEN_COST``). Where proposals seldom hold (schema_json's
-free-running outputs) the steps stay plain, one token wide; where they hold (intent's label names) the
-passes widen. The width changes how many passes are made, never which tokens are kept.
+plain steps too) and a cost model of a pass (``TOKEN_COST``). Where proposals seldom hold (a base model's
+prose) the steps stay plain, one token wide; where they hold (answers that copy their input or repeat
+themselves, as schema_json's do) the passes widen. The width changes how many passes are made, never
+which tokens are kept.
 
 transformers' prompt lookup (``prompt_lookup_num_tokens``) takes batch size 1 only. Here rows accept
 different numbers of tokens: the KV cache keeps one length for the batch, so a row's rejected proposals
