@@ -9,8 +9,9 @@ pass@k / pass^k at every k, with the tokens (and dollars) spent per example, bes
 the two runs (the leaderboard's cost page then plots each k); ``--price-in``/``--price-out`` assign the
 model a price in USD per million tokens (a local model has none of its own), so the dollar column is not 0.
 
-Everything runs on one torch thread, offline, into a throw-away store. The greedy run (N = 1, temperature 0)
-is the reference each curve is read against: it is what ``harness run`` measures without ``--samples``.
+Everything runs on one torch thread, offline, into a throw-away store unless ``--db`` names one. The greedy
+run (N = 1, temperature 0) is the reference each curve is read against: it is what ``harness run`` measures
+without ``--samples``.
 ``--max-tokens`` caps every answer (a ``--model-arg max_tokens``) when the machine is too slow for the
 task's own budget; the output says so.
 """
@@ -32,7 +33,7 @@ FAMILIES = ("vote", "verify", "pass", "pass^", "tokens", "cost_usd")
 
 
 def run(task: str, db: str, args: argparse.Namespace, samples: int) -> tuple[RunSummary, float]:
-    """One run of smollm2-135m on the task's first ``--limit`` test and ood examples; (summary, wall seconds)."""
+    """One run of ``--model`` on the task's first ``--limit`` test and ood examples; (summary, wall seconds)."""
     model_args = {"max_tokens": str(args.max_tokens)} if args.max_tokens else {}
     for name in ("price_in", "price_out"):
         if getattr(args, name) is not None:

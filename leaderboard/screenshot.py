@@ -184,6 +184,10 @@ class Browser:
         return out
 
 
+# The app's pages (``app.PAGES``, a test keeps them equal), named here so the command starts without streamlit.
+PAGE_NAMES = ["overview", "task", "cost", "samples", "history", "versus"]
+
+
 def capture(
     db: str,
     out: str,
@@ -215,9 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--db", default=os.environ.get(DB_ENV, DEFAULT_DB), help="results store")
     parser.add_argument("--out", default="docs/img/overview.png", help="PNG to write")
-    parser.add_argument(
-        "--page", default="overview", choices=["overview", "task", "cost", "samples", "history", "versus"]
-    )
+    parser.add_argument("--page", default="overview", choices=PAGE_NAMES)
     parser.add_argument("--size", default="1600x1000", help="window WIDTHxHEIGHT")
     parser.add_argument("--a", help="--page versus: model A's label")
     parser.add_argument("--b", help="--page versus: model B's label")

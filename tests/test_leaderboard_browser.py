@@ -119,6 +119,13 @@ def test_versus_page_opens_on_the_models_its_link_names(served, browser):
     assert len(verdicts) == 2 and all(line.startswith("big-api is ") and " tiny-ft on " in line for line in verdicts)
 
 
+def test_screenshot_command_knows_every_page_of_the_app():
+    from harness.leaderboard import screenshot
+    from harness.leaderboard.app import PAGES
+
+    assert list(PAGES) == screenshot.PAGE_NAMES
+
+
 def test_screenshot_command_draws_the_versus_page_for_two_labels(tmp_path):
     from harness.leaderboard import screenshot
 

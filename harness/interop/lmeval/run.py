@@ -57,30 +57,23 @@ def evaluator_args(config: RunConfig) -> dict[str, Any]:
 
 def check_config(config: RunConfig) -> None:
     """Refuse the ``harness run`` options lm-eval tasks do not take, before anything is loaded."""
-    given = {
-        "--data": config.data,
-        "--answers": config.answers,
-        "--constrained": config.constrained,
-        "--mode native": config.mode == "native",
-        "--model oracle": config.model == "oracle",
-    }
-    for option, value in given.items():
-        if value:
-            raise BadInput(f"{option}: not available for lm-eval tasks (lm-eval builds the prompts from its own data)")
-    decoding = {
-        f"--samples {config.samples}": config.samples > 1,
-        "--temperature": config.temperature is not None,
-        "--top-p": config.top_p is not None,
-    }
-    for option, value in decoding.items():
-        if value:
-            raise BadInput(
-                f"{option}: not available for lm-eval tasks (the task's YAML sets its generation_kwargs and repeats)"
-            )
-    if config.workers:
-        raise BadInput("--workers: not available for lm-eval tasks (lm-eval evaluates in one process); leave it out")
-    if config.batch:
-        raise BadInput("--batch: not available for lm-eval tasks (provider batch APIs serve harness tasks only)")
+    prompts = "lm-eval builds the prompts from its own data"
+    decoding = "the task's YAML sets its generation_kwargs and repeats"
+    refused = [
+        ("--data", config.data, prompts),
+        ("--answers", config.answers, prompts),
+        ("--constrained", config.constrained, prompts),
+        ("--mode native", config.mode == "native", prompts),
+        ("--model oracle", config.model == "oracle", prompts),
+        (f"--samples {config.samples}", config.samples > 1, decoding),
+        ("--temperature", config.temperature is not None, decoding),
+        ("--top-p", config.top_p is not None, decoding),
+        ("--workers", config.workers, "lm-eval evaluates in one process"),
+        ("--batch", config.batch, "provider batch APIs serve harness tasks only"),
+    ]
+    for option, given, why in refused:
+        if given:
+            raise BadInput(f"{option}: not available for lm-eval tasks ({why})")
     if config.splits and tuple(config.splits) != (SPLIT,):
         raise BadInput(f"--split {','.join(config.splits)}: an lm-eval task is stored as split '{SPLIT}' only")
 

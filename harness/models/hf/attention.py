@@ -64,9 +64,8 @@ def use_packed_sdpa(model: Any) -> bool:
     config: Any = getattr(model, "config", None)
     if getattr(config, "_attn_implementation", None) != "sdpa":
         return False
-    if NAME not in AttentionInterface._global_mapping:
-        AttentionInterface.register(NAME, packed_sdpa)
-        AttentionMaskInterface.register(NAME, sdpa_mask)  # the masks transformers builds for sdpa
+    AttentionInterface.register(NAME, packed_sdpa)  # a mapping entry: registering again changes nothing
+    AttentionMaskInterface.register(NAME, sdpa_mask)  # the masks transformers builds for sdpa
     try:
         model.set_attn_implementation(NAME)
     except (ValueError, AttributeError, NotImplementedError):
